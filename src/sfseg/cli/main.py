@@ -1,0 +1,23 @@
+"""The `sfseg` command: one Typer app, with each front-end area adding its commands."""
+
+from __future__ import annotations
+
+import typer
+
+from sfseg.cli import org, sandbox, segments, service
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="sfseg",
+    help="Customer segments in Salesforce: create, assign, analyze.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+for area in (sandbox, org, segments, service):
+    area.register(app)
+
+
+def main() -> None:
+    app()
