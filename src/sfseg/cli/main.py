@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sfseg.cli import org, sandbox, segments, service
+from sfseg.cli import assign, org, sandbox, segments, service
 
 __all__ = ["app", "main"]
 
@@ -15,8 +15,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for area in (sandbox, org, segments, service):
+for area in (sandbox, org, segments, assign, service):
     area.register(app)
+
+
+@app.callback()
+def _root() -> None:
+    """Customer segments in Salesforce: create, assign, analyze."""
 
 
 def main() -> None:
