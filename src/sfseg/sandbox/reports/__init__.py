@@ -1,0 +1,1 @@
+"""Reports (Analytics) API in the sandbox: report types, stored reports and runs."""
