@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-import sfseg.service.models as models
+import sfseg.segments.store.service_tables as models
 from sfseg.segments.store import Store
 from sfseg.service.keys import KeyNameTakenError, create_key, list_keys, revoke_key, verify_key
 

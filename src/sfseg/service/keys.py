@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import utcnow
-from sfseg.service.models import ApiKey
+from sfseg.segments.store.service_tables import ApiKey
 
 __all__ = ["ApiKeyInfo", "KeyNameTakenError", "create_key", "list_keys", "revoke_key", "verify_key"]
 

@@ -33,12 +33,15 @@ from sfseg.segments.store.models import (
     StoreState,
     utcnow,
 )
+from sfseg.segments.store.service_tables import ApiKey, IdempotencyRecord
 from sfseg.soql import ids
 
 __all__ = [
     "AmbiguousSegmentError",
+    "ApiKey",
     "Base",
     "ErrorLogEntry",
+    "IdempotencyRecord",
     "Job",
     "JobItem",
     "MembershipEvent",
