@@ -123,9 +123,13 @@ class StringLiteral:
 
 @dataclass(frozen=True, slots=True)
 class NumberLiteral:
-    """An integer or decimal number, kept exact."""
+    """An integer or decimal number, kept exact.
+
+    `currency` is the ISO code of a multi-currency literal such as `USD5000`.
+    """
 
     value: Decimal
+    currency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,10 +225,14 @@ Condition = Comparison | And | Or | Not
 
 @dataclass(frozen=True, slots=True)
 class SelectField:
-    """One item of the field list, with its alias if it has one (`SUM(Amount) total`)."""
+    """One item of the field list, with its alias if it has one (`SUM(Amount) total`).
+
+    `alias_position` locates the alias in the statement text.
+    """
 
     expression: Expression
     alias: str | None = None
+    alias_position: Position | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +296,8 @@ class Query:
     "SECURITY_ENFORCED" or "USER_MODE"; `for_` holds the FOR clause words such as
     ("VIEW",) or ("REFERENCE",) or ("UPDATE",); `using_scope` the USING SCOPE value.
     `update` holds the trailing UPDATE TRACKING or UPDATE VIEWSTAT keyword.
+    `from_related` holds the extra items of the alias form
+    `FROM Contact c, c.Account a`, whose `sobject` is the dotted path.
     """
 
     select: tuple[SelectItem, ...]
@@ -302,3 +312,4 @@ class Query:
     offset: int | None = None
     for_: tuple[str, ...] = ()
     update: str | None = None
+    from_related: tuple[FromClause, ...] = ()
