@@ -1,0 +1,572 @@
+"""`assign_customers`, `resume_job` and `refresh_segment`: the assignment operation.
+
+One run, step by step: parse and fold the customer ids → check the member status
+against the campaign's CampaignMemberStatus rows → write the job and its items →
+resolve in bulk → plan (rows to add, update, remove; route; cost) → write, journalling
+each chunk → reconcile with the CampaignMember records → record who entered and
+left → final state. A dry run stops after the plan and writes nothing, neither to
+Salesforce nor to the store.
+
+A run stopped by the daily API limit ends `limit_reached`; a killed run stays
+`running`. Both continue with `resume_job`, which redoes only what the journal
+does not hold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sfseg import soql
+from sfseg.salesforce import SalesforceClient
+from sfseg.segments import jobs
+from sfseg.segments.customers import (
+    CustomerKind,
+    CustomerSet,
+    Repeat,
+    parse_customers,
+)
+from sfseg.segments.errorlog import record_error
+from sfseg.segments.jobs import ItemState, JobState
+from sfseg.segments.plan import (
+    DEFAULT_BULK_THRESHOLD,
+    Member,
+    Mode,
+    Outcome,
+    Plan,
+    Resolved,
+    Route,
+    build_plan,
+)
+from sfseg.segments.querying import QueryBatcher, field_eq, select_query
+from sfseg.segments.reconcile import (
+    campaign_members,
+    lookup_members,
+    reconcile,
+    record_membership_events,
+)
+from sfseg.segments.resolve import TieBreak, resolve_customers
+from sfseg.segments.store import Store
+from sfseg.segments.write import LimitReachedError, Progress, WriteOptions, Writer
+
+__all__ = [
+    "AssignResult",
+    "ItemResult",
+    "JobNotResumableError",
+    "SegmentNotReadyError",
+    "UnknownStatusError",
+    "assign_customers",
+    "criteria_record_ids",
+    "refresh_segment",
+    "resume_job",
+]
+
+logger = logging.getLogger("sfseg.segments")
+
+# Reconcile by reading the whole campaign with a Bulk query from this many rows.
+BULK_RECONCILE_ROWS = 20_000
+COUNT_KEYS = ("created", "already_member", "updated", "removed", "skipped", "failed")
+
+
+class UnknownStatusError(ValueError):
+    """The requested member status is not one of the campaign's CampaignMemberStatus labels."""
+
+
+class SegmentNotReadyError(ValueError):
+    """The segment has no Campaign yet (its creation did not finish)."""
+
+
+class JobNotResumableError(ValueError):
+    """The job has finished; there is nothing to resume."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """One customer's outcome, as `assign --json` prints it."""
+
+    customer_id: str
+    resolved_id: str | None
+    object: str | None
+    outcome: str
+    error_code: str | None
+    message: str | None
+    reason: str | None = None
+    action: str = "none"
+
+    @classmethod
+    def from_item(cls, item: ItemState) -> ItemResult:
+        return cls(
+            customer_id=item.customer_id,
+            resolved_id=item.resolved_id,
+            object=item.sobject,
+            outcome=item.outcome.value,
+            error_code=item.error_code,
+            message=item.message,
+            reason=item.reason,
+            action=item.action.value,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "customer_id": self.customer_id,
+            "resolved_id": self.resolved_id,
+            "object": self.object,
+            "outcome": self.outcome,
+            "error_code": self.error_code,
+            "message": self.message,
+            "reason": self.reason,
+            "action": self.action,
+        }
+
+
+@dataclass(slots=True)
+class AssignResult:
+    """What an assignment did (or, in a dry run, would do).
+
+    `job_id` is None for a dry run. `state` is the job state (`succeeded`,
+    `partial`, `failed`, `limit_reached`, or `planned` for a dry run).
+    """
+
+    job_id: str | None
+    segment_id: str
+    campaign_id: str
+    state: str
+    route: str
+    api_calls: int
+    counts: dict[str, int]
+    items: list[ItemResult]
+    plan: dict[str, Any] | None = None
+    repeats: list[Repeat] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def dry_run(self) -> bool:
+        return self.job_id is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "segment_id": self.segment_id,
+            "campaign_id": self.campaign_id,
+            "state": self.state,
+            "route": self.route,
+            "api_calls": self.api_calls,
+            "counts": self.counts,
+            "items": [item.to_json() for item in self.items],
+            "plan": self.plan,
+            "repeats": [{"given": r.given, "customer_id": r.customer_id} for r in self.repeats],
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class _Run:
+    """Everything one run of a job needs."""
+
+    client: SalesforceClient
+    store: Store
+    segment_id: str
+    campaign_id: str
+    mode: Mode
+    status: str | None
+    id_field: str
+    route: Route | None
+    tie_break: TieBreak | None
+    remove_responded: bool
+    bulk_threshold: int
+    progress: Progress
+    options: WriteOptions | None
+    calls_at_start: int
+    job_id: str | None = None
+    earlier_calls: int = 0
+
+
+# --- public API -------------------------------------------------------------------
+
+
+def assign_customers(
+    client: SalesforceClient,
+    store: Store,
+    segment_id: str,
+    customer_ids: Iterable[str],
+    *,
+    id_field: str = "auto",
+    status: str | None = None,
+    mode: str = "add",
+    route: str = "auto",
+    dry_run: bool = False,
+    create_status: bool = False,
+    progress: Progress | None = None,
+    tie_break: str | None = None,
+    remove_responded: bool = False,
+    bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
+    write_options: WriteOptions | None = None,
+    kind: str = "assign",
+) -> AssignResult:
+    """Assign customers to a segment's Campaign as CampaignMembers.
+
+    Args:
+        segment_id: the segment's id, name, key or Campaign id.
+        customer_ids: Salesforce ids, emails or external id values.
+        id_field: `auto`, `Id`, `Email`, or the API name of an external id field.
+        status: the member status to write; None keeps the campaign's default.
+            Required in `status` mode.
+        mode: `add`, `remove`, `mirror` (add the new, remove the rest, keep members
+            who responded unless `remove_responded`), or `status`.
+        route: `auto`, `rest` or `bulk`.
+        dry_run: plan only; nothing is written to Salesforce or the store.
+        create_status: create `status` on the campaign when it is missing.
+        tie_break: `newest` or `oldest` to pick among several matching records;
+            None reports such customers as `ambiguous`.
+        bulk_threshold: rows from which `auto` chooses the Bulk route.
+        write_options: concurrency and retry tuning.
+        kind: `assign` or `refresh`, recorded on the job.
+
+    Returns:
+        The job's result; `state` is `limit_reached` when the daily API limit
+        stopped it (resume it later with `resume_job`).
+
+    Raises:
+        UnknownStatusError: `status` is not a member status of the campaign.
+        SegmentNotReadyError: the segment has no Campaign.
+        InputError: unreadable id field.
+        SalesforceError: a failure outside the per-row outcomes; the job stays
+            resumable.
+    """
+    run_mode = Mode(mode)
+    if run_mode is Mode.STATUS and status is None:
+        msg = "The status mode needs a status: pass --status LABEL."
+        raise ValueError(msg)
+
+    segment = store.get_segment(segment_id)
+    if segment.campaign_id is None:
+        msg = f"Segment {segment.id} has no Campaign yet; run `sfseg segments create` again to finish it."
+        raise SegmentNotReadyError(msg)
+
+    run = _Run(
+        client=client, store=store, segment_id=segment.id, campaign_id=segment.campaign_id,
+        mode=run_mode, status=status, id_field=id_field,
+        route=None if route == "auto" else Route(route),
+        tie_break=TieBreak(tie_break) if tie_break else None,
+        remove_responded=remove_responded, bulk_threshold=bulk_threshold,
+        progress=progress or Progress(), options=write_options, calls_at_start=client.api_calls,
+    )  # fmt: skip
+    customers = parse_customers(customer_ids, id_field=id_field)
+
+    if status is not None:
+        check_status(client, run.campaign_id, status, create=create_status and not dry_run)
+
+    if dry_run:
+        return _dry_run(run, customers)
+
+    params = {
+        "tie_break": tie_break, "remove_responded": remove_responded,
+        "route_requested": route, "bulk_threshold": bulk_threshold,
+        "repeats": [[r.given, r.customer_id] for r in customers.repeats],
+    }  # fmt: skip
+    run.job_id, items = jobs.create_job(
+        store, segment_id=run.segment_id, kind=kind, mode=run_mode.value,
+        route=route if route != "auto" else Route.REST.value, status_label=status,
+        id_field=id_field, params=params, customers=customers,
+    )  # fmt: skip
+    return _execute(run, items, customers.repeats)
+
+
+def resume_job(
+    client: SalesforceClient,
+    store: Store,
+    job_id: str,
+    *,
+    progress: Progress | None = None,
+    write_options: WriteOptions | None = None,
+) -> AssignResult:
+    """Continue a job that was stopped (daily limit) or killed, from its journal.
+
+    Items with a recorded outcome are left alone; items sent without a recorded
+    answer are looked up before anything is sent again.
+
+    Raises:
+        JobNotFoundError: no such job.
+        JobNotResumableError: the job already finished.
+    """
+    summary = jobs.get_job(store, job_id)
+    if JobState(summary.state) not in jobs.RESUMABLE_STATES:
+        msg = f"Job {job_id} is {summary.state}; only running, planned, partial or limit_reached jobs resume."
+        raise JobNotResumableError(msg)
+    segment = store.get_segment(summary.segment_id)
+    assert segment.campaign_id is not None
+
+    params = summary.params
+    requested = params.get("route_requested", "auto")
+    run = _Run(
+        client=client, store=store, segment_id=segment.id, campaign_id=segment.campaign_id,
+        mode=Mode(summary.mode), status=summary.status_label, id_field=summary.id_field,
+        route=None if requested == "auto" else Route(requested),
+        tie_break=TieBreak(params["tie_break"]) if params.get("tie_break") else None,
+        remove_responded=bool(params.get("remove_responded")),
+        bulk_threshold=int(params.get("bulk_threshold", DEFAULT_BULK_THRESHOLD)),
+        progress=progress or Progress(), options=write_options,
+        calls_at_start=client.api_calls, job_id=job_id, earlier_calls=summary.api_calls,
+    )  # fmt: skip
+    items = jobs.load_items(store, job_id)
+    for item in items:
+        if item.outcome is Outcome.FAILED and summary.state == JobState.PARTIAL:
+            # A partial job resumes by trying its failed rows again.
+            item.settle(Outcome.PENDING)
+            item.answered = True
+    repeats = [Repeat(given, customer_id) for given, customer_id in params.get("repeats", [])]
+    return _execute(run, items, repeats)
+
+
+def refresh_segment(
+    client: SalesforceClient,
+    store: Store,
+    segment_id: str,
+    *,
+    dry_run: bool = False,
+    remove_responded: bool = False,
+    route: str = "auto",
+    progress: Progress | None = None,
+    write_options: WriteOptions | None = None,
+) -> AssignResult:
+    """Make the segment's membership equal its criteria's current matches (mirror sync).
+
+    New matches are added and members who no longer match are removed, except those
+    who responded, unless `remove_responded`.
+    """
+    segment = store.get_segment(segment_id)
+    record_ids = criteria_record_ids(client, segment.soql_contact, segment.soql_lead, bulk=route == "bulk")
+    return assign_customers(
+        client, store, segment.id, record_ids, id_field="Id", mode=Mode.MIRROR.value,
+        route=route, dry_run=dry_run, remove_responded=remove_responded,
+        progress=progress, write_options=write_options, kind="refresh",
+    )  # fmt: skip
+
+
+def criteria_record_ids(
+    client: SalesforceClient, soql_contact: str | None, soql_lead: str | None, *, bulk: bool = False
+) -> list[str]:
+    """Return the ids of the records a segment's canonical SOQL matches now."""
+    record_ids: list[str] = []
+    for text in (soql_contact, soql_lead):
+        if not text:
+            continue
+        query = replace(soql.parse(text), select=select_query("Contact", ("Id",), None).select)
+        query = replace(query, order_by=(), limit=None, offset=None)
+        if bulk:
+            record_ids.extend(str(record["Id"]) for record in client.bulk2.query(soql.render(query)))
+            continue
+        batcher = QueryBatcher(client)
+        batcher.add(query, lambda record: record_ids.append(str(record["Id"])))
+        batcher.run()
+    return record_ids
+
+
+def check_status(client: SalesforceClient, campaign_id: str, status: str, *, create: bool) -> bool:
+    """Check `status` is one of the campaign's member statuses; create it when asked.
+
+    Salesforce silently replaces an unknown label with the default status, so the
+    check has to happen here, before any member is written.
+
+    Returns:
+        True when the status was created.
+
+    Raises:
+        UnknownStatusError: the status is missing and `create` is false.
+    """
+    query = select_query(
+        "CampaignMemberStatus", ("Label", "SortOrder"), field_eq("CampaignId", campaign_id)
+    )
+    rows: list[Mapping[str, Any]] = []
+    batcher = QueryBatcher(client)
+    batcher.add(query, rows.append)
+    batcher.run()
+    labels = [str(row["Label"]) for row in rows]
+    if status in labels:
+        return False
+    if not create:
+        near = [label for label in labels if label.lower() == status.lower()]
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        msg = (
+            f"Status {status!r} is not a member status of campaign {campaign_id}; its statuses are "
+            f"{', '.join(repr(label) for label in labels) or '(none)'}.{hint} Use one of them, "
+            "or pass --create-status to add it."
+        )
+        raise UnknownStatusError(msg)
+
+    orders = [int(row["SortOrder"]) for row in rows if row.get("SortOrder") is not None]
+    client.create(
+        "CampaignMemberStatus",
+        {"CampaignId": campaign_id, "Label": status, "HasResponded": False,
+         "SortOrder": max(orders, default=0) + 1},
+    )  # fmt: skip
+    logger.info("assign.status_created campaign=%s status=%r", campaign_id, status)
+    return True
+
+
+# --- steps ------------------------------------------------------------------------
+
+
+def _dry_run(run: _Run, customers: CustomerSet) -> AssignResult:
+    items = [ItemState(seq, customer_id) for seq, customer_id in enumerate(customers.customers)]
+    for rejected in customers.rejected:
+        item = ItemState(len(items), rejected.customer_id)
+        item.settle(Outcome.SKIPPED, reason=rejected.reason, message=rejected.message)
+        items.append(item)
+    plan, extra = _resolve_and_plan(run, items, customers.customers)
+    items.extend(extra)
+    return _result(run, items, JobState.PLANNED, plan.route, plan.summary(), customers.repeats)
+
+
+def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat]) -> AssignResult:
+    assert run.job_id is not None
+    store = run.store
+    jobs.set_job_state(store, run.job_id, JobState.RUNNING, api_calls=_calls(run))
+    route = Route.REST
+    plan_summary: dict[str, Any] | None = None
+    try:
+        plan, extra = _plan_remaining(run, items)
+        if extra:
+            jobs.add_items(store, run.job_id, extra)
+            items.extend(extra)
+        if plan is not None:
+            jobs.save_items(store, items)
+            route, plan_summary = plan.route, plan.summary()
+        else:
+            route = Route(jobs.get_job(store, run.job_id).route)
+        jobs.set_job_state(store, run.job_id, JobState.RUNNING, route=route.value,
+                           checkpoint={"phase": "write"}, api_calls=_calls(run))  # fmt: skip
+
+        written = _write(run, items, route)
+        _reconcile(run, items, written, route)
+    except LimitReachedError as stop:
+        record_error(store, operation="assign", error=stop.cause, segment_id=run.segment_id, job_id=run.job_id)
+        message = f"Daily API limit reached: {stop.cause.message}. Resume with `sfseg jobs resume {run.job_id}`."
+        jobs.set_job_state(store, run.job_id, JobState.LIMIT_REACHED, api_calls=_calls(run),
+                           checkpoint={"phase": "write", "stopped_by": "daily_limit"}, error=message)  # fmt: skip
+        return _result(run, items, JobState.LIMIT_REACHED, route, plan_summary, repeats, error=message)
+    except Exception as error:
+        record_error(store, operation="assign", error=error, segment_id=run.segment_id, job_id=run.job_id)
+        jobs.set_job_state(store, run.job_id, JobState.RUNNING, api_calls=_calls(run),
+                           error=f"{error}; resume with `sfseg jobs resume {run.job_id}`")  # fmt: skip
+        raise
+
+    state = jobs.final_state(items)
+    jobs.set_job_state(store, run.job_id, state, api_calls=_calls(run), checkpoint={"phase": "done"})
+    return _result(run, items, state, route, plan_summary, repeats)
+
+
+def _plan_remaining(run: _Run, items: list[ItemState]) -> tuple[Plan | None, list[ItemState]]:
+    """Resolve and plan the items that have no action yet; None when all are planned."""
+    unplanned = [item for item in items if item.outcome is Outcome.PENDING and item.resolved_id is None]
+    if not unplanned:
+        return None, []
+    kinds = parse_customers((item.customer_id for item in unplanned), id_field=run.id_field).customers
+    return _resolve_and_plan(run, items, kinds)
+
+
+def _resolve_and_plan(
+    run: _Run, items: Sequence[ItemState], kinds: Mapping[str, CustomerKind]
+) -> tuple[Plan, list[ItemState]]:
+    """Resolve the customers in `kinds`, settle the unresolved and plan the rest.
+
+    Returns the plan and new items for members outside the input (mirror removals).
+    """
+    run.progress.start("resolve", len(kinds))
+    resolution = resolve_customers(run.client, kinds, id_field=run.id_field, tie_break=run.tie_break)
+    run.progress.finish("resolve")
+
+    by_customer = {item.customer_id: item for item in items}
+    for customer_id, unresolved in resolution.unresolved.items():
+        by_customer[customer_id].settle(Outcome.SKIPPED, reason=unresolved.reason, message=unresolved.message)
+    for customer_id, target in resolution.resolved.items():
+        by_customer[customer_id].resolved_id = target.record_id
+        by_customer[customer_id].sobject = target.sobject
+
+    members = _current_members(run, resolution.resolved)
+    usage = run.client.api_usage
+    plan = build_plan(
+        run.mode, resolution.resolved, members=members, status=run.status,
+        remove_responded=run.remove_responded, route=run.route,
+        bulk_threshold=run.bulk_threshold, api_budget_left=usage.remaining if usage else None,
+    )  # fmt: skip
+
+    extra: list[ItemState] = []
+    seq = len(items)
+    for row in plan.rows:
+        item = by_customer.get(row.customer_id)
+        if item is None:
+            item = ItemState(seq, row.customer_id, resolved_id=row.record_id, sobject=row.sobject)
+            seq += 1
+            extra.append(item)
+        item.action, item.member_id = row.action, row.member_id
+    for settled in plan.settled:
+        item = by_customer.get(settled.customer_id)
+        if item is None:
+            item = ItemState(seq, settled.customer_id, resolved_id=settled.record_id, sobject=settled.sobject)
+            seq += 1
+            extra.append(item)
+        item.member_id = settled.member_id
+        item.settle(settled.outcome, reason=settled.reason, message=settled.message)
+    return plan, extra
+
+
+def _current_members(run: _Run, resolved: Mapping[str, Resolved]) -> dict[str, Member] | None:
+    if run.mode is Mode.ADD:
+        return None
+    if run.mode is Mode.MIRROR:
+        return campaign_members(run.client, run.campaign_id, bulk=len(resolved) >= run.bulk_threshold)
+    pairs = [(target.record_id, target.sobject) for target in resolved.values()]
+    return lookup_members(run.client, run.campaign_id, pairs)
+
+
+def _write(run: _Run, items: Sequence[ItemState], route: Route) -> list[ItemState]:
+    """Write the pending rows; return the items written in this run."""
+    to_write = [item for item in items if item.outcome is Outcome.PENDING and item.resolved_id]
+    writer = Writer(run.client, run.store, run.campaign_id, status=run.status,
+                    options=run.options, progress=run.progress)  # fmt: skip
+    if route is Route.BULK:
+        writer.write_bulk(to_write)
+    else:
+        writer.write_rest(to_write)
+    return to_write
+
+
+def _reconcile(run: _Run, items: Sequence[ItemState], written: Sequence[ItemState], route: Route) -> None:
+    assert run.job_id is not None
+    run.progress.start("reconcile", len(written))
+    whole = route is Route.BULK and len(written) >= BULK_RECONCILE_ROWS
+    changed = reconcile(run.client, run.campaign_id, written, status=run.status, whole_campaign=whole)
+    jobs.save_items(run.store, changed)
+    record_membership_events(run.store, run.segment_id, run.job_id, written)
+    run.progress.finish("reconcile")
+    if changed:
+        logger.warning("assign.reconciled job=%s corrected=%d", run.job_id, len(changed))
+
+
+def _calls(run: _Run) -> int:
+    return run.earlier_calls + run.client.api_calls - run.calls_at_start
+
+
+def _result(
+    run: _Run,
+    items: Sequence[ItemState],
+    state: JobState,
+    route: Route,
+    plan: dict[str, Any] | None,
+    repeats: Sequence[Repeat],
+    *,
+    error: str | None = None,
+) -> AssignResult:
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    counts["pending"] = 0
+    for item in items:
+        counts[item.outcome.value] = counts.get(item.outcome.value, 0) + 1
+    return AssignResult(
+        job_id=run.job_id, segment_id=run.segment_id, campaign_id=run.campaign_id,
+        state=state.value, route=route.value, api_calls=_calls(run), counts=counts,
+        items=[ItemResult.from_item(item) for item in items], plan=plan,
+        repeats=list(repeats), error=error,
+    )  # fmt: skip
