@@ -1,0 +1,59 @@
+"""Helpers every CLI area shares: consoles, JSON output, failing with a fix, opening a client."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from sfseg.salesforce.client import SalesforceClient
+from sfseg.salesforce.errors import SalesforceError
+from sfseg.salesforce.settings import ConnectionSettings
+
+__all__ = ["ProfileOption", "console", "err_console", "fail", "open_client", "print_json"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Connection profile from profiles.toml; SFSEG_* variables override its values.",
+        envvar="SFSEG_PROFILE",
+        show_envvar=True,
+    ),
+]
+
+
+def print_json(obj: Any) -> None:
+    """Write `obj` to stdout as indented JSON (Decimal, dates and datetimes as text)."""
+    console.print_json(json.dumps(obj, default=str, ensure_ascii=False), highlight=False)
+
+
+def fail(message: str, hint: str | None = None) -> NoReturn:
+    """Print the cause (and the fix, when known) to stderr and exit with status 1."""
+    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    if hint:
+        err_console.print(f"[yellow]Fix:[/] {escape(hint)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def fail_for(error: SalesforceError) -> NoReturn:
+    """Exit through `fail` with a Salesforce error's text and its hint."""
+    hint = error.hint
+    error.hint = None  # printed on its own line, not twice
+    fail(str(error), hint)
+
+
+def open_client(profile: str | None) -> SalesforceClient:
+    """Connect with a profile (None: `SFSEG_PROFILE` or the environment alone); exits on bad settings."""
+    try:
+        settings = ConnectionSettings.load(profile)
+        return SalesforceClient(settings)
+    except SalesforceError as exc:
+        fail_for(exc)

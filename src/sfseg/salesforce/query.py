@@ -1,0 +1,192 @@
+"""SOQL queries over REST: lazy paging, typed records, counts and split IN lookups."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from sfseg.salesforce.describe import SObjectDescribe, convert_record
+from sfseg.salesforce.errors import PagingLoopError, UriTooLongError
+from sfseg.salesforce.logs import logger
+from sfseg.soql import ast
+
+if TYPE_CHECKING:
+    from sfseg.salesforce.client import SalesforceClient
+
+__all__ = ["QueryResult", "count", "query_in", "soql_text"]
+
+
+def soql_text(soql: str | ast.Query) -> str:
+    """The text to send: a tree is rendered; user text is parsed first (SoqlSyntaxError on bad input)."""
+    from sfseg import soql as soql_layer
+
+    if isinstance(soql, ast.Query):
+        return soql_layer.render(soql)
+    soql_layer.parse(soql)
+    return soql
+
+
+def _as_query(soql: str | ast.Query) -> ast.Query:
+    from sfseg import soql as soql_layer
+
+    return soql if isinstance(soql, ast.Query) else soql_layer.parse(soql)
+
+
+class QueryResult(Iterator[dict[str, Any]]):
+    """Records of one query, fetched page by page while you iterate.
+
+    Follows `nextRecordsUrl` until `done`, whatever the page size, and raises
+    `PagingLoopError` if a page points at a URL already read. Each record is typed
+    from describe (see `sfseg.salesforce.describe`). Iterate once.
+    """
+
+    def __init__(self, client: SalesforceClient, soql: str | ast.Query, *, include_deleted: bool) -> None:
+        self._client = client
+        self._text = soql_text(soql)
+        self._include_deleted = include_deleted
+        self._first: dict[str, Any] | None = None
+        self._describes: dict[str, SObjectDescribe] = {}
+        self._records = self._iterate()
+        self.pages = 0
+
+    @property
+    def total_size(self) -> int:
+        """`totalSize` of the first page: every matching row, not the page size."""
+        return int(self._first_page().get("totalSize", 0))
+
+    def __next__(self) -> dict[str, Any]:
+        return next(self._records)
+
+    def __iter__(self) -> QueryResult:
+        return self
+
+    def _first_page(self) -> dict[str, Any]:
+        if self._first is None:
+            resource = "queryAll/" if self._include_deleted else "query/"
+            self._first = self._client.get_json(self._client.data_path(resource), params={"q": self._text})
+            self.pages = 1
+        return self._first
+
+    def _describe(self, sobject: str) -> SObjectDescribe:
+        described = self._describes.get(sobject)
+        if described is None:
+            described = self._describes[sobject] = self._client.describe(sobject)
+        return described
+
+    def _iterate(self) -> Iterator[dict[str, Any]]:
+        for page in self._pages():
+            for record in page.get("records") or ():
+                yield convert_record(record, self._describe)
+
+    def _pages(self) -> Iterator[dict[str, Any]]:
+        page = self._first_page()
+        seen: set[str] = set()
+        while True:
+            yield page
+            next_url = page.get("nextRecordsUrl")
+            if page.get("done", True) or not next_url:
+                logger.debug("query finished after %d pages", self.pages)
+                return
+            if next_url in seen:
+                msg = f"query page points back to {next_url}, which was already read; paging stopped"
+                raise PagingLoopError(msg, method="GET", path=next_url, hint="run the query again")
+            seen.add(next_url)
+            page = self._client.get_json(next_url)
+            self.pages += 1
+
+
+def count(client: SalesforceClient, soql: str | ast.Query) -> int:
+    """Rows a query matches, through `SELECT COUNT()` on its FROM and WHERE."""
+    from sfseg import soql as soql_layer
+
+    text = soql_layer.render(soql_layer.builder.count_query(_as_query(soql)))
+    page = client.get_json(client.data_path("query/"), params={"q": text})
+    return int(page["totalSize"])
+
+
+# --- IN lists under the URL limit ----------------------------------------------
+
+
+def query_in(
+    client: SalesforceClient, soql: str | ast.Query, field: str, values: Iterable[Any]
+) -> list[dict[str, Any]]:
+    """Run `soql` AND `field IN (values)` in as many requests as the URL limit needs.
+
+    Duplicate values are sent once (15-character ids count as their 18-character
+    form), and a record returned by two requests is kept once, by Id.
+    """
+    base = _as_query(soql)
+    unique = _unique_values(values)
+    if not unique:
+        return []
+    rows: list[dict[str, Any]] = []
+    seen: set[Any] = set()
+    for query in split_in_query(client, base, field, unique):
+        for record in client.query(query):
+            key = record.get("Id") or tuple(sorted((k, repr(v)) for k, v in record.items()))
+            if key not in seen:
+                seen.add(key)
+                rows.append(record)
+    return rows
+
+
+def _unique_values(values: Iterable[Any]) -> list[Any]:
+    from sfseg.soql import ids
+
+    unique: dict[Any, None] = {}
+    for value in values:
+        if isinstance(value, str) and len(value) in (15, 18) and ids.is_salesforce_id(value):
+            value = ids.to_18(value)
+        unique[value] = None
+    return list(unique)
+
+
+def split_in_query(
+    client: SalesforceClient, base: ast.Query, field: str, values: list[Any]
+) -> list[ast.Query]:
+    """Queries covering `values` in order, each URL at most `max_url_bytes` long."""
+    limit = client.settings.max_url_bytes
+    queries: list[ast.Query] = []
+    pending = [values]
+    while pending:
+        chunk = pending.pop(0)
+        query = _with_in(base, field, chunk)
+        if _url_bytes(client, query) <= limit:
+            queries.append(query)
+            continue
+        if len(chunk) == 1:
+            msg = f"one {field} value alone makes a query URL longer than {limit} bytes"
+            raise UriTooLongError(msg, hint="raise max_url_bytes (at most 16,384) or shorten the query")
+        middle = _fitting_prefix(client, base, field, chunk, limit)
+        pending[:0] = [chunk[:middle], chunk[middle:]]
+    return queries
+
+
+def _fitting_prefix(client: SalesforceClient, base: ast.Query, field: str, chunk: list[Any], limit: int) -> int:
+    # Binary search for the longest prefix that fits; URL length grows with the prefix.
+    low, high = 1, len(chunk) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _url_bytes(client, _with_in(base, field, chunk[:middle])) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _with_in(base: ast.Query, field: str, values: list[Any]) -> ast.Query:
+    from sfseg.soql import builder
+
+    condition = builder.in_(field, values)
+    where = condition if base.where is None else builder.and_(base.where, condition)
+    return dataclasses.replace(base, where=where)
+
+
+def _url_bytes(client: SalesforceClient, query: ast.Query) -> int:
+    from sfseg import soql as soql_layer
+
+    url = httpx.URL(client.instance_url + client.data_path("query/"), params={"q": soql_layer.render(query)})
+    return len(str(url).encode("ascii"))

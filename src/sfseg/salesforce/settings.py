@@ -1,0 +1,278 @@
+"""Connection settings: what to connect to, how to sign in, and the checks made before any request.
+
+Settings come from a named profile in `profiles.toml` (see `sfseg.salesforce.profiles`),
+then `SFSEG_*` environment variables override them. Secrets come from the
+environment or the system keyring, never from the profile file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from sfseg.salesforce.errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_API_VERSION",
+    "ENV_VARIABLES",
+    "PRODUCTION_AUDIENCE",
+    "SANDBOX_AUDIENCE",
+    "ConnectionSettings",
+    "Flow",
+    "is_loopback_host",
+]
+
+#: Spring '26 (API 66.0, February 2026); paths always use the `vNN.N` form.
+DEFAULT_API_VERSION = "66.0"
+#: JWT `aud` values Salesforce accepts: production orgs and sandboxes.
+PRODUCTION_AUDIENCE = "https://login.salesforce.com"
+SANDBOX_AUDIENCE = "https://test.salesforce.com"
+#: Generic login hosts; the client-credentials flow is refused on them
+#: ("request not supported on this domain") and needs the org's My Domain.
+GENERIC_LOGIN_HOSTS = frozenset({"login.salesforce.com", "test.salesforce.com"})
+#: Default URL length limit for GET requests. Salesforce answers 414 past 16,384
+#: bytes of URI and headers; 8,000 leaves room for headers and proxies.
+DEFAULT_MAX_URL_BYTES = 8_000
+
+Flow = Literal["client_credentials", "jwt", "refresh_token", "web", "access_token"]
+
+#: Setting name → environment variable that overrides it.
+ENV_VARIABLES: dict[str, str] = {
+    "instance_url": "SFSEG_INSTANCE_URL",
+    "login_url": "SFSEG_LOGIN_URL",
+    "api_version": "SFSEG_API_VERSION",
+    "flow": "SFSEG_FLOW",
+    "client_id": "SFSEG_CLIENT_ID",
+    "client_secret": "SFSEG_CLIENT_SECRET",
+    "username": "SFSEG_USERNAME",
+    "private_key_file": "SFSEG_PRIVATE_KEY_FILE",
+    "access_token": "SFSEG_ACCESS_TOKEN",
+    "refresh_token": "SFSEG_REFRESH_TOKEN",
+    "ca_file": "SFSEG_CA_FILE",
+    "audience": "SFSEG_AUDIENCE",
+    "reserve_fraction": "SFSEG_RESERVE_FRACTION",
+}
+
+SECRET_SETTINGS = ("client_secret", "access_token", "refresh_token")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ConnectionSettings(BaseModel):
+    """One org connection: hosts, API version, auth flow and its values, limits.
+
+    Secret values are `SecretStr`, so they print as `**********`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    profile: str | None = None
+    instance_url: str | None = None
+    login_url: str | None = None
+    api_version: str = DEFAULT_API_VERSION
+    flow: Flow | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    username: str | None = None
+    private_key_file: str | None = None
+    access_token: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    ca_file: str | None = None
+    audience: str | None = None
+    #: Share of the daily API allowance left untouched (0.1 = stop at 90 % used).
+    reserve_fraction: float = Field(default=0.0, ge=0.0, lt=1.0)
+    #: Requests this client sends at the same time, at most.
+    max_in_flight: int = Field(default=4, ge=1)
+    #: Seconds to wait for a connection or a response.
+    timeout: float = Field(default=60.0, gt=0)
+    #: Longest GET URL the client builds, in bytes; long IN lists are split to fit.
+    max_url_bytes: int = Field(default=DEFAULT_MAX_URL_BYTES, ge=1_000, le=16_384)
+    #: Loopback port for `sfseg login`; 0 picks a free one.
+    redirect_port: int = Field(default=0, ge=0, le=65_535)
+
+    @classmethod
+    def load(
+        cls,
+        profile: str | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> ConnectionSettings:
+        """Read a profile, apply `SFSEG_*` variables and keyring secrets, then `overrides`.
+
+        Args:
+            profile: profile name; None means `SFSEG_PROFILE`, else the settings come
+                from the environment alone.
+            environ: variables to read instead of `os.environ` (tests).
+            overrides: setting values that win over everything else.
+
+        Raises:
+            ConfigurationError: the profile does not exist or a value is invalid.
+        """
+        from sfseg.salesforce import profiles, secrets
+
+        env = os.environ if environ is None else environ
+        name = profile or env.get("SFSEG_PROFILE") or None
+        values: dict[str, Any] = dict(profiles.read_profile(name)) if name else {}
+        for setting, variable in ENV_VARIABLES.items():
+            if env.get(variable):
+                values[setting] = env[variable]
+        for setting in ("client_secret", "refresh_token"):
+            if setting not in values:
+                stored = secrets.get_secret(name or profiles.DEFAULT_PROFILE, setting)
+                if stored is not None:
+                    values[setting] = stored
+        values.update(overrides)
+        values["profile"] = name
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            msg = f"invalid connection settings{f' in profile {name!r}' if name else ''}: {exc}"
+            raise ConfigurationError(msg, hint="fix the value in profiles.toml or the SFSEG_* variable") from exc
+
+    # --- derived values ---------------------------------------------------------
+
+    @property
+    def resolved_flow(self) -> Flow:
+        """The auth flow: the one set, or the one the given values imply."""
+        if self.flow is not None:
+            return self.flow
+        if self.access_token is not None:
+            return "access_token"
+        if self.private_key_file:
+            return "jwt"
+        if self.refresh_token is not None:
+            return "refresh_token"
+        return "client_credentials"
+
+    @property
+    def token_host_url(self) -> str:
+        """Base URL of the OAuth endpoints: the login URL, else the instance URL."""
+        url = self.login_url or self.instance_url
+        if not url:
+            setting = "login_url"
+            raise _missing(setting, "the org's My Domain, such as https://acme.my.salesforce.com")
+        return url.rstrip("/")
+
+    @property
+    def jwt_audience(self) -> str:
+        """The JWT `aud`: the one set, else sandbox or production from the login host."""
+        if self.audience:
+            return self.audience
+        return SANDBOX_AUDIENCE if _is_sandbox_host(self.token_host_url) else PRODUCTION_AUDIENCE
+
+    # --- validation -------------------------------------------------------------
+
+    def check(self) -> None:
+        """Check the settings the chosen flow needs, before any request.
+
+        Raises:
+            ConfigurationError: naming the setting, the value and the fix.
+        """
+        for setting in ("instance_url", "login_url"):
+            url = getattr(self, setting)
+            if url:
+                _check_url(setting, url)
+        flow = self.resolved_flow
+        _FLOW_CHECKS[flow](self)
+
+    def public_values(self) -> dict[str, Any]:
+        """Settings without secrets, for `profiles show` and logs; secrets show as set/unset."""
+        data = self.model_dump(exclude=set(SECRET_SETTINGS))
+        for setting in SECRET_SETTINGS:
+            data[setting] = "(set)" if getattr(self, setting) is not None else None
+        data["flow"] = self.resolved_flow
+        return data
+
+
+def _missing(setting: str, example: str) -> ConfigurationError:
+    variable = ENV_VARIABLES.get(setting, "")
+    msg = f"setting {setting} is missing"
+    return ConfigurationError(msg, hint=f"set {setting} in the profile or {variable} to {example}")
+
+
+def _require(settings: ConnectionSettings, setting: str, example: str) -> None:
+    if not getattr(settings, setting):
+        raise _missing(setting, example)
+
+
+def _check_url(setting: str, url: str) -> None:
+    parts = urlsplit(url)
+    variable = ENV_VARIABLES[setting]
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        msg = f"setting {setting} = {url!r} is not an http(s) URL"
+        raise ConfigurationError(msg, hint=f"set {variable} to a URL such as https://acme.my.salesforce.com")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        msg = f"setting {setting} = {url!r} uses plain http to a host that is not loopback"
+        raise ConfigurationError(msg, hint=f"use https:// in {variable}; http is allowed only for 127.0.0.1, ::1 and localhost")
+
+
+def _is_sandbox_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com")
+
+
+def _check_client_credentials(settings: ConnectionSettings) -> None:
+    _require(settings, "client_id", "the Connected App's consumer key")
+    _require(settings, "client_secret", "the Connected App's consumer secret (or store it in the keyring)")
+    host = (urlsplit(settings.token_host_url).hostname or "").lower()
+    if host in GENERIC_LOGIN_HOSTS:
+        setting = "login_url" if settings.login_url else "instance_url"
+        msg = f"setting {setting} = {settings.token_host_url!r}: the client-credentials flow is refused on {host}"
+        raise ConfigurationError(msg, hint=f"set {ENV_VARIABLES[setting]} to the org's My Domain, such as https://acme.my.salesforce.com")
+
+
+def _check_jwt(settings: ConnectionSettings) -> None:
+    _require(settings, "client_id", "the Connected App's consumer key")
+    _require(settings, "username", "the Salesforce username the token is issued for")
+    _require(settings, "private_key_file", "the path of the PEM private key whose certificate the app holds")
+    settings.token_host_url  # noqa: B018 - raises when neither URL is set
+    if settings.audience and settings.audience.rstrip("/") not in (PRODUCTION_AUDIENCE, SANDBOX_AUDIENCE):
+        return  # an Experience Cloud site URL; Salesforce checks it
+    expected = SANDBOX_AUDIENCE if _is_sandbox_host(settings.token_host_url) else PRODUCTION_AUDIENCE
+    if settings.audience and settings.audience.rstrip("/") != expected and not _is_loopback_url(settings.token_host_url):
+        msg = f"setting audience = {settings.audience!r} does not match the login host {settings.token_host_url!r}"
+        raise ConfigurationError(msg, hint=f"set SFSEG_AUDIENCE to {expected} (sandboxes use {SANDBOX_AUDIENCE}, production {PRODUCTION_AUDIENCE})")
+
+
+def _check_refresh_token(settings: ConnectionSettings) -> None:
+    _require(settings, "client_id", "the Connected App's consumer key")
+    _require(settings, "refresh_token", "a refresh token (run `sfseg login` to store one in the keyring)")
+    settings.token_host_url  # noqa: B018 - raises when neither URL is set
+
+
+def _check_web(settings: ConnectionSettings) -> None:
+    _require(settings, "client_id", "the Connected App's consumer key")
+    settings.token_host_url  # noqa: B018 - raises when neither URL is set
+
+
+def _check_access_token(settings: ConnectionSettings) -> None:
+    _require(settings, "access_token", "a session id, such as the one `sf org display` prints")
+    _require(settings, "instance_url", "the org's instance URL, such as https://acme.my.salesforce.com")
+
+
+def _is_loopback_url(url: str) -> bool:
+    return is_loopback_host(urlsplit(url).hostname or "")
+
+
+_FLOW_CHECKS = {
+    "client_credentials": _check_client_credentials,
+    "jwt": _check_jwt,
+    "refresh_token": _check_refresh_token,
+    "web": _check_web,
+    "access_token": _check_access_token,
+}
