@@ -1,0 +1,103 @@
+"""Server-side query cursors behind `nextRecordsUrl`.
+
+A cursor keeps the compiled plan and the row ids of the whole result in result order
+(8 bytes a row in an `array`), never the rows: each page is read again by row id, so
+memory per open cursor stays flat whatever the row width. A cursor that has not been
+used for `idle_timeout` seconds expires; the oldest cursors are dropped first when
+more than `max_open` are open (older SOAP documentation: 15 minutes idle, 10 open
+cursors per user; the sandbox allows more, because tests share one user).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sfseg.sandbox.query.errors import QueryError
+from sfseg.sandbox.query.plan import RecordPlan
+from sfseg.soql.ids import to_18
+
+__all__ = ["DEFAULT_IDLE_TIMEOUT", "DEFAULT_MAX_OPEN", "Cursor", "CursorStore", "invalid_locator"]
+
+DEFAULT_IDLE_TIMEOUT = 15 * 60.0
+DEFAULT_MAX_OPEN = 200
+
+# Query locators carry the key prefix 01g, as in `01gD0000002HU6KIAW-2000`.
+_LOCATOR_PREFIX = "01g"
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass
+class Cursor:
+    plan: RecordPlan
+    rowids: array[int]
+    batch_size: int
+    last_used: float
+
+
+def invalid_locator() -> QueryError:
+    # Salesforce's wording; the locator expired, was dropped, or never existed.
+    return QueryError("INVALID_QUERY_LOCATOR", "invalid query locator")
+
+
+class CursorStore:
+    """Open cursors by locator id; thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_open: int = DEFAULT_MAX_OPEN,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.idle_timeout = idle_timeout
+        self.max_open = max_open
+        self._monotonic = monotonic
+        self._cursors: OrderedDict[str, Cursor] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._expire()
+            return len(self._cursors)
+
+    def open(self, plan: RecordPlan, rowids: array[int], batch_size: int) -> str:
+        """Store a cursor and return its locator id (an 18-character `01g...` id)."""
+        body = "".join(secrets.choice(_BASE62) for _ in range(12))
+        locator = to_18(_LOCATOR_PREFIX + body)
+        with self._lock:
+            self._expire()
+            self._cursors[locator] = Cursor(plan, rowids, batch_size, self._monotonic())
+            while len(self._cursors) > self.max_open:
+                self._cursors.popitem(last=False)
+        return locator
+
+    def get(self, locator: str) -> Cursor:
+        """The cursor behind `locator`, marked as used now.
+
+        Raises:
+            QueryError: INVALID_QUERY_LOCATOR when it expired or never existed.
+        """
+        with self._lock:
+            self._expire()
+            cursor = self._cursors.get(locator)
+            if cursor is None:
+                raise invalid_locator()
+            cursor.last_used = self._monotonic()
+            self._cursors.move_to_end(locator)
+            return cursor
+
+    def close(self, locator: str) -> None:
+        with self._lock:
+            self._cursors.pop(locator, None)
+
+    def _expire(self) -> None:
+        deadline = self._monotonic() - self.idle_timeout
+        stale = [key for key, cursor in self._cursors.items() if cursor.last_used <= deadline]
+        for key in stale:
+            del self._cursors[key]

@@ -1,0 +1,181 @@
+"""Field paths → SQL columns, with one LEFT JOIN per parent relationship.
+
+A `Scope` stands for one FROM object. Resolving `Account.Owner.Name` on Contact joins
+Account to the Contact row and User to the Account row, once each however often the
+path appears. A polymorphic relationship (`Who`, `What`, some `Owner`s) joins every
+object it may point to; ids are unique across objects (the key prefix names the
+object), so at most one of those joins finds a row, and a value is the COALESCE of the
+joined tables that have the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sfseg.sandbox.metadata import FieldSchema, ObjectSchema, OrgSchema
+from sfseg.sandbox.query import errors
+from sfseg.sandbox.query.sql import identifier
+from sfseg.soql import ast
+
+__all__ = ["CompileContext", "Node", "Resolved", "Scope", "Target"]
+
+# Salesforce allows at most five levels of child-to-parent relationships in a path.
+MAX_PARENT_DEPTH = 5
+
+# The pseudo-field naming the object a polymorphic relationship points to (`Who.Type`).
+TYPE_FIELD = "Type"
+
+
+@dataclass
+class CompileContext:
+    """State shared by every scope of one statement: the schema, the statement text
+    (for error excerpts) and the alias counter."""
+
+    schema: OrgSchema
+    soql: str | None
+    include_deleted: bool
+    _aliases: int = 0
+
+    def new_alias(self) -> str:
+        alias = f"t{self._aliases}"
+        self._aliases += 1
+        return alias
+
+
+@dataclass(frozen=True)
+class Target:
+    """One table a relationship may lead to, under its alias."""
+
+    sobject: ObjectSchema
+    alias: str
+
+    def column(self, name: str) -> str:
+        return f"{self.alias}.{identifier(name)}"
+
+
+@dataclass
+class Node:
+    """The FROM object (empty `path`) or a parent reached through relationships."""
+
+    path: tuple[str, ...]
+    """Canonical relationship names from the FROM object."""
+    targets: list[Target]
+    polymorphic: bool
+    children: dict[str, Node] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A resolved field path: its SQL expression, describe type and where it nests."""
+
+    sql: str
+    type: str
+    name: str
+    """The field's API name as Salesforce spells it (the output key)."""
+    node: Node
+    field: FieldSchema | None
+    """None for the polymorphic `Type` pseudo-field."""
+
+
+class Scope:
+    """One FROM object with the joins its field paths need."""
+
+    def __init__(self, context: CompileContext, sobject: ObjectSchema, alias: str | None) -> None:
+        self.context = context
+        self.sobject = sobject
+        self.alias = alias
+        self.root = Node((), [Target(sobject, context.new_alias())], polymorphic=False)
+        self.joins: list[str] = []
+
+    @property
+    def root_alias(self) -> str:
+        return self.root.targets[0].alias
+
+    def from_sql(self) -> str:
+        parts = [f"{identifier(self.sobject.name)} AS {self.root_alias}", *self.joins]
+        return " ".join(parts)
+
+    def deleted_filter(self) -> str | None:
+        if self.context.include_deleted:
+            return None
+        return f"{self.root_alias}.{identifier('IsDeleted')} = 0"
+
+    def resolve(self, path: ast.FieldPath) -> Resolved:
+        """Resolve a field path, adding the joins it needs.
+
+        Raises:
+            QueryError: INVALID_FIELD for an unknown field or relationship.
+        """
+        parts = self._strip_object_prefix(path.parts)
+        node = self.root
+        for part in parts[:-1]:
+            node = self.parent(node, part, path.position)
+        return self._field(node, parts[-1], path.position)
+
+    def parent(self, node: Node, name: str, position: ast.Position | None) -> Node:
+        """The node one relationship `name` up from `node`, joined on first use."""
+        soql = self.context.soql
+        if node.polymorphic or len(node.path) >= MAX_PARENT_DEPTH:
+            raise errors.unknown_relationship(soql, position, name)
+        reference = node.targets[0].sobject.parent_relationship(name)
+        if reference is None or reference.relationship_name is None:
+            raise errors.unknown_relationship(soql, position, name)
+        key = reference.relationship_name.lower()
+        if key not in node.children:
+            node.children[key] = self._join(node, reference)
+        return node.children[key]
+
+    def _join(self, node: Node, reference: FieldSchema) -> Node:
+        owner = node.targets[0]
+        targets = []
+        for name in reference.reference_to:
+            sobject = self.context.schema.get(name)
+            if sobject is None:
+                continue
+            target = Target(sobject, self.context.new_alias())
+            targets.append(target)
+            self.joins.append(
+                f"LEFT JOIN {identifier(sobject.name)} AS {target.alias} "
+                f"ON {target.column('Id')} = {owner.column(reference.name)}"
+            )
+        polymorphic = reference.polymorphic or len(reference.reference_to) > 1
+        assert reference.relationship_name is not None
+        return Node((*node.path, reference.relationship_name), targets, polymorphic)
+
+    def _strip_object_prefix(self, parts: tuple[str, ...]) -> tuple[str, ...]:
+        # `SELECT Contact.Name FROM Contact` and `FROM Contact c ... c.Name` name the
+        # FROM object itself; a relationship of the same name wins.
+        if len(parts) < 2 or self.sobject.parent_relationship(parts[0]) is not None:
+            return parts
+        first = parts[0].lower()
+        if first == self.sobject.name.lower() or (self.alias and first == self.alias.lower()):
+            return parts[1:]
+        return parts
+
+    def _field(self, node: Node, name: str, position: ast.Position | None) -> Resolved:
+        if node.polymorphic:
+            return self._polymorphic_field(node, name, position)
+        target = node.targets[0]
+        found = target.sobject.field(name)
+        if found is None or not found.is_stored:
+            raise errors.unknown_column(self.context.soql, position, name, target.sobject.name)
+        return Resolved(target.column(found.name), str(found.type), found.name, node, found)
+
+    def _polymorphic_field(self, node: Node, name: str, position: ast.Position | None) -> Resolved:
+        if name.lower() == TYPE_FIELD.lower():
+            cases = " ".join(
+                f"WHEN {t.column('Id')} IS NOT NULL THEN '{t.sobject.name}'" for t in node.targets
+            )
+            sql = f"(CASE {cases} END)" if node.targets else "NULL"
+            return Resolved(sql, "string", TYPE_FIELD, node, None)
+        found: list[tuple[Target, FieldSchema]] = []
+        for target in node.targets:
+            schema_field = target.sobject.field(name)
+            if schema_field is not None and schema_field.is_stored:
+                found.append((target, schema_field))
+        if not found:
+            raise errors.unknown_column(self.context.soql, position, name, "Name")
+        columns = [target.column(schema_field.name) for target, schema_field in found]
+        sql = columns[0] if len(columns) == 1 else f"COALESCE({', '.join(columns)})"
+        first = found[0][1]
+        return Resolved(sql, str(first.type), first.name, node, first)
