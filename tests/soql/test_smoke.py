@@ -9,7 +9,10 @@ def test_parse_render_round_trip() -> None:
     """A rendered statement parses back to the same tree."""
     query = parse("select Id, Account.Name from Contact where Email = 'a@example.org' limit 5")
 
-    assert render(query) == "SELECT Id, Account.Name FROM Contact WHERE Email = 'a@example.org' LIMIT 5"
+    assert (
+        render(query)
+        == "SELECT Id, Account.Name FROM Contact WHERE Email = 'a@example.org' LIMIT 5"
+    )
     assert parse(render(query)) == query
 
 

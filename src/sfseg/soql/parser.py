@@ -24,7 +24,7 @@ from sfseg.soql.errors import (
 )
 from sfseg.soql.rules import check_condition, check_query
 from sfseg.soql.transform import SoqlTransformer
-from sfseg.soql.vocabulary import RELATIVE_DATES_WITH_N
+from sfseg.soql.vocabulary import RELATIVE_DATES_WITH_N, RESERVED_WORDS
 
 __all__ = ["parse", "parse_condition"]
 
@@ -111,19 +111,22 @@ def _unexpected_token(exc: UnexpectedToken, text: str) -> SoqlSyntaxError:
 
 
 def _stray_alias(exc: UnexpectedToken) -> Token | None:
-    """Return the word after a plain field that the parser took for an alias.
+    """Return the word before the fault when the parser took it for an alias wrongly.
 
     In `SELECT Name FORM Account` the misspelt keyword reads as an alias of Name,
-    so the parser only fails at `Account`; the fault is the word before it.
+    and in `FROM Contact HAVING ...` a reserved word reads as the object's alias;
+    the parser only fails at the next word, but the fault is the word before it.
     """
     try:
         stack = exc.interactive_parser.parser_state.value_stack
     except AttributeError:  # pragma: no cover - Lark without an interactive parser
         return None
-    if len(stack) >= 2 and isinstance(stack[-2], ast.FieldPath):
-        top = stack[-1]
-        if isinstance(top, Token) and top.type == "NAME":
-            return top
+    top = stack[-1] if stack else None
+    if not (isinstance(top, Token) and top.type == "NAME"):
+        return None
+    after_field = len(stack) >= 2 and isinstance(stack[-2], ast.FieldPath)
+    if top.upper() in RESERVED_WORDS or after_field:
+        return top
     return None
 
 

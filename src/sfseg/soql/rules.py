@@ -77,7 +77,8 @@ def _check_semi_join(comparison: ast.Comparison) -> None:
     sub = comparison.right.query
 
     if sub.where is not None:
-        _reject_semi_joins(sub.where, "cannot be nested", prefix="Nesting of semi join sub-selects")
+        for nested in _semi_joins(sub.where):
+            raise _error(nested, "Nesting of semi join sub-selects is not supported")
     if sub.order_by:
         raise _error(comparison, "ORDER BY is not allowed in a semi join sub-select")
     if sub.limit is not None:
@@ -91,11 +92,9 @@ def _check_semi_join(comparison: ast.Comparison) -> None:
         raise _error(comparison, msg)
 
 
-def _reject_semi_joins(
-    condition: ast.Condition, reason: str, *, prefix: str = "Semi join sub-selects"
-) -> None:
+def _reject_semi_joins(condition: ast.Condition, reason: str) -> None:
     for comparison in _semi_joins(condition):
-        raise _error(comparison, f"{prefix} {reason}")
+        raise _error(comparison, f"Semi join sub-selects {reason}")
 
 
 def _semi_joins(condition: ast.Condition) -> Iterator[ast.Comparison]:

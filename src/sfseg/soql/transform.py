@@ -19,7 +19,7 @@ from lark import Token, Transformer
 from sfseg.soql import ast
 from sfseg.soql.errors import SoqlSyntaxError
 from sfseg.soql.strings import InvalidEscapeError, decode_string
-from sfseg.soql.vocabulary import FIELDS_SETS, FUNCTION_ARITY
+from sfseg.soql.vocabulary import FIELDS_SETS, FUNCTION_ARITY, RESERVED_WORDS
 
 __all__ = ["SoqlTransformer", "position_of"]
 
@@ -35,6 +35,13 @@ def position_of(token: Token) -> ast.Position:
 
 def error_at(token: Token, message: str) -> SoqlSyntaxError:
     return SoqlSyntaxError(message, token.line, token.column)
+
+
+def name_of(token: Token) -> str:
+    """Return the text of a name token, rejecting a reserved word used as a name."""
+    if token.upper() in RESERVED_WORDS:
+        raise error_at(token, f"unexpected token: '{token}'")
+    return str(token)
 
 
 # --- Literal tokens -------------------------------------------------------------
@@ -75,6 +82,9 @@ def date_literal(token: Token) -> ast.DateLiteral:
 
 def datetime_literal(token: Token) -> ast.DateTimeLiteral:
     text = str(token).upper()
+    if not (text.endswith("Z") or _OFFSET_PATTERN.search(text)):
+        msg = f"datetime {token} needs a time zone: add Z for UTC or an offset such as +01:00"
+        raise error_at(token, msg)
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     offset = _OFFSET_PATTERN.search(text)
@@ -160,7 +170,7 @@ class SoqlTransformer(Transformer[Token, Any]):
         if len(children) == 1:
             return ast.SelectField(expression)
         alias: Token = children[1][1]
-        return ast.SelectField(expression, str(alias), alias_position=position_of(alias))
+        return ast.SelectField(expression, name_of(alias), alias_position=position_of(alias))
 
     def alias(self, children: list[Token]) -> tuple[str, Token]:
         return ("alias", children[0])
@@ -177,7 +187,7 @@ class SoqlTransformer(Transformer[Token, Any]):
         return ast.TypeOf(field, whens, else_fields)
 
     def typeof_when(self, children: list[Any]) -> ast.TypeOfWhen:
-        return ast.TypeOfWhen(str(children[0]), children[1])
+        return ast.TypeOfWhen(name_of(children[0]), children[1])
 
     def typeof_else(self, children: list[Any]) -> tuple[ast.FieldPath, ...]:
         fields: tuple[ast.FieldPath, ...] = children[0]
@@ -193,12 +203,13 @@ class SoqlTransformer(Transformer[Token, Any]):
 
     def from_item(self, children: list[Any]) -> ast.FromClause:
         names: list[Token] = [child for child in children if isinstance(child, Token)]
-        aliases = [str(child[1]) for child in children if not isinstance(child, Token)]
+        aliases = [name_of(child[1]) for child in children if not isinstance(child, Token)]
         alias = aliases[0] if aliases else None
-        return ast.FromClause(".".join(names), alias, position_of(names[0]))
+        sobject = ".".join(name_of(name) for name in names)
+        return ast.FromClause(sobject, alias, position_of(names[0]))
 
     def using_clause(self, children: list[Token]) -> Clause:
-        return ("using_scope", str(children[0]))
+        return ("using_scope", name_of(children[0]))
 
     # WHERE.
 
@@ -315,7 +326,7 @@ class SoqlTransformer(Transformer[Token, Any]):
     # Expressions.
 
     def field_path(self, names: list[Token]) -> ast.FieldPath:
-        return ast.FieldPath(tuple(str(name) for name in names), position_of(names[0]))
+        return ast.FieldPath(tuple(name_of(name) for name in names), position_of(names[0]))
 
     def function_call(self, children: list[Any]) -> ast.FunctionCall:
         name: Token = children[0]

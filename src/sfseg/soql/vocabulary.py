@@ -14,7 +14,35 @@ __all__ = [
     "FUNCTION_ARITY",
     "RELATIVE_DATES",
     "RELATIVE_DATES_WITH_N",
+    "RESERVED_WORDS",
 ]
+
+# Words SOQL reserves, which cannot name a field, object or alias (SOQL and SOSL
+# Reference, "Reserved Characters" and "Reserved Keywords"). GROUP and ORDER are
+# left out because Salesforce has objects named Group and Order.
+RESERVED_WORDS: frozenset[str] = frozenset(
+    {
+        "AND",
+        "ASC",
+        "DESC",
+        "EXCLUDES",
+        "FIRST",
+        "FROM",
+        "HAVING",
+        "IN",
+        "INCLUDES",
+        "LAST",
+        "LIKE",
+        "LIMIT",
+        "NOT",
+        "NULL",
+        "NULLS",
+        "OR",
+        "SELECT",
+        "WHERE",
+        "WITH",
+    }
+)
 
 # Relative date literals that stand alone (`TODAY`).
 RELATIVE_DATES: frozenset[str] = frozenset(
