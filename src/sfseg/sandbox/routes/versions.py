@@ -1,0 +1,59 @@
+"""API versions, the resource map of a version, and the limits resource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sfseg.sandbox.limits import limits_body
+from sfseg.sandbox.routes.deps import ApiResponse, Endpoint, RestRequest
+from sfseg.sandbox.state import SandboxState
+
+__all__ = ["ENDPOINTS", "SUPPORTED_VERSIONS", "is_supported_version", "router"]
+
+# Release names of the versions the sandbox serves, Winter '24 to Summer '26.
+SUPPORTED_VERSIONS: dict[str, str] = {
+    "59.0": "Winter '24",
+    "60.0": "Spring '24",
+    "61.0": "Summer '24",
+    "62.0": "Winter '25",
+    "63.0": "Spring '25",
+    "64.0": "Summer '25",
+    "65.0": "Winter '26",
+    "66.0": "Spring '26",
+    "67.0": "Summer '26",
+}
+
+
+def is_supported_version(version: str) -> bool:
+    return version in SUPPORTED_VERSIONS
+
+
+router = APIRouter()
+
+
+@router.get("/services/data")
+@router.get("/services/data/")
+def list_versions() -> list[dict[str, str]]:
+    """Every API version the sandbox serves, oldest first (no token needed, not counted)."""
+    return [
+        {"label": label, "url": f"/services/data/v{version}", "version": version}
+        for version, label in SUPPORTED_VERSIONS.items()
+    ]
+
+
+def resource_map(state: SandboxState, request: RestRequest) -> ApiResponse:
+    prefix = request.version_prefix
+    resources = ("analytics", "composite", "limits", "query", "queryAll", "sobjects")
+    body = {name: f"{prefix}/{name}" for name in resources}
+    body["identity"] = state.identity_url(state.default_user.user_id)
+    return ApiResponse(200, dict(sorted(body.items())))
+
+
+def limits(state: SandboxState, request: RestRequest) -> ApiResponse:
+    return ApiResponse(200, limits_body(state.limits))
+
+
+ENDPOINTS = [
+    Endpoint(("GET",), "/", resource_map),
+    Endpoint(("GET",), "/limits", limits),
+]
