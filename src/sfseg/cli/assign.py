@@ -1,9 +1,316 @@
-"""Commands of the assign area."""
+"""`sfseg assign` and `sfseg jobs list|show|resume`.
+
+Exit status: 0 when the job succeeded (or a dry run planned it), 1 for an error
+before or outside the per-customer outcomes, 2 when some or all rows failed
+(`partial`, `failed`), 3 when the daily API limit stopped the job (`limit_reached`;
+resume it later).
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from sfseg.cli.common import (
+    ProfileOption,
+    console,
+    err_console,
+    fail,
+    fail_for,
+    open_client,
+    print_json,
+)
+from sfseg.salesforce.errors import SalesforceError
+from sfseg.segments import assign as assign_module
+from sfseg.segments import jobs
+from sfseg.segments.customers import InputError, read_customer_file
+from sfseg.segments.store import SegmentNotFoundError, Store
+from sfseg.segments.store.models import Segment
+from sfseg.segments.write import Progress as ProgressSink
+
+__all__ = ["register"]
+
+EXIT_ROWS_FAILED = 2
+EXIT_LIMIT_REACHED = 3
+# Items listed in the people-facing table; --json always lists every item.
+TABLE_ITEMS = 50
+
+_STEP_LABELS = {"resolve": "Resolving customers", "write": "Writing members", "reconcile": "Reconciling"}
+
+
+class ModeChoice(StrEnum):
+    add = "add"
+    remove = "remove"
+    mirror = "mirror"
+    status = "status"
+
+
+class RouteChoice(StrEnum):
+    auto = "auto"
+    rest = "rest"
+    bulk = "bulk"
+
+
+class TieBreakChoice(StrEnum):
+    newest = "newest"
+    oldest = "oldest"
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+
+jobs_app = typer.Typer(help="Assignment jobs: list, show and resume them.", no_args_is_help=True)
+
+
+class RichProgress(ProgressSink):
+    """Progress bars on stderr, one per step; silent when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self._bars = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err_console, transient=True, disable=not err_console.is_terminal,
+        )  # fmt: skip
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> RichProgress:
+        self._bars.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._bars.stop()
+
+    def start(self, step: str, total: int | None) -> None:
+        self._tasks[step] = self._bars.add_task(_STEP_LABELS.get(step, step), total=total)
+
+    def advance(self, step: str, amount: int) -> None:
+        if step in self._tasks:
+            self._bars.advance(self._tasks[step], amount)
+
+    def finish(self, step: str) -> None:
+        task = self._tasks.pop(step, None)
+        if task is not None:
+            self._bars.remove_task(task)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `sfseg` app."""
+    app.command("assign")(assign_command)
+    app.add_typer(jobs_app, name="jobs")
+
+
+def assign_command(
+    segment: Annotated[str, typer.Argument(help="Segment id, name, key or Campaign id.")],
+    customer_ids: Annotated[
+        list[str] | None, typer.Argument(help="Customer ids: Salesforce ids, emails or external id values.")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read customer ids from this file, one per line.")
+    ] = None,
+    column: Annotated[
+        str | None, typer.Option("--column", help="With --file: read this column of a CSV file (by header name).")
+    ] = None,
+    from_criteria: Annotated[
+        bool, typer.Option("--criteria", help="Take the customers from the segment's own criteria.")
+    ] = False,
+    id_field: Annotated[
+        str, typer.Option("--id-field", help="auto (ids and emails by shape), Id, Email, or an external id field.")
+    ] = "auto",
+    status: Annotated[
+        str | None, typer.Option("--status", help="Member status to write; default: the campaign's default status.")
+    ] = None,
+    mode: Annotated[ModeChoice, typer.Option("--mode", help="add, remove, mirror, or status (update existing members).")] = ModeChoice.add,
+    route: Annotated[RouteChoice, typer.Option("--route", help="auto chooses Bulk API 2.0 for large jobs or a low budget.")] = RouteChoice.auto,
+    tie_break: Annotated[
+        TieBreakChoice | None,
+        typer.Option("--tie-break", help="Pick the newest or oldest record when a customer matches several; default: report them as ambiguous."),
+    ] = None,
+    remove_responded: Annotated[
+        bool, typer.Option("--remove-responded", help="In mirror mode, also remove members who responded.")
+    ] = False,
+    create_status: Annotated[
+        bool, typer.Option("--create-status", help="Create --status on the campaign when it is missing.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and its API cost; write nothing.")] = False,
+    as_json: JsonOption = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Assign customers to a segment as CampaignMembers, with an outcome for each one."""
+    sources = sum(1 for given in (customer_ids, file, from_criteria) if given)
+    if sources != 1:
+        fail("Give the customers one way: ids as arguments, --file PATH, or --criteria.",
+             "for example: sfseg assign SEGMENT --file customers.txt")  # fmt: skip
+    if column is not None and file is None:
+        fail("--column only applies to --file.", "add --file PATH with a CSV file")
+
+    store = Store()
+    with open_client(profile) as client:
+        try:
+            values = _customer_values(client, store, segment, customer_ids, file, column, from_criteria)
+            with RichProgress() as progress:
+                result = assign_module.assign_customers(
+                    client, store, segment, values, id_field="Id" if from_criteria else id_field,
+                    status=status, mode=mode.value, route=route.value, dry_run=dry_run,
+                    create_status=create_status, progress=progress,
+                    tie_break=tie_break.value if tie_break else None, remove_responded=remove_responded,
+                )  # fmt: skip
+        except SalesforceError as error:
+            fail_for(error)
+        except (InputError, SegmentNotFoundError, ValueError, LookupError) as error:
+            fail(str(error))
+    _show_result(result, as_json)
+
+
+def _customer_values(
+    client: Any,
+    store: Store,
+    segment: str,
+    customer_ids: list[str] | None,
+    file: Path | None,
+    column: str | None,
+    from_criteria: bool,
+) -> Iterable[str]:
+    if customer_ids:
+        return customer_ids
+    if file is not None:
+        values = read_customer_file(file, column=column)
+        return _peek(values)
+    found: Segment = store.get_segment(segment)
+    return assign_module.criteria_record_ids(client, found.soql_contact, found.soql_lead)
+
+
+def _peek(values: Iterator[str]) -> Iterator[str]:
+    """Read the first value now, so a missing file or column fails before any work."""
+    first = list(itertools.islice(values, 1))
+    return itertools.chain(first, values)
+
+
+@jobs_app.command("list")
+def jobs_list(
+    segment: Annotated[str | None, typer.Option("--segment", help="Only this segment's jobs (id, name, key or Campaign id).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many jobs, newest first.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List assignment jobs, newest first."""
+    store = Store()
+    try:
+        segment_id = store.get_segment(segment).id if segment else None
+    except LookupError as error:
+        fail(str(error))
+    summaries = jobs.list_jobs(store, segment_id=segment_id, limit=limit)
+    if as_json:
+        print_json([summary.to_json() for summary in summaries])
+        return
+    table = Table("job", "segment", "kind", "mode", "state", "route", "created", "failed", "calls", "created at")
+    for summary in summaries:
+        table.add_row(
+            summary.id, summary.segment_id, summary.kind, summary.mode, summary.state, summary.route,
+            str(summary.counts.get("created", 0)), str(summary.counts.get("failed", 0)),
+            str(summary.api_calls), summary.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )  # fmt: skip
+    console.print(table)
+
+
+@jobs_app.command("show")
+def jobs_show(
+    job_id: Annotated[str, typer.Argument(help="Job id (job_...).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show one job: state, counts and every item's outcome."""
+    store = Store()
+    try:
+        summary = jobs.get_job(store, job_id)
+    except jobs.JobNotFoundError as error:
+        fail(str(error))
+    items = jobs.load_items(store, job_id)
+    results = [assign_module.ItemResult.from_item(item) for item in items]
+    if as_json:
+        print_json({**summary.to_json(), "items": [result.to_json() for result in results]})
+        return
+    console.print(f"[bold]{summary.id}[/] {summary.kind} {summary.mode} on {summary.segment_id}: "
+                  f"[bold]{summary.state}[/], route {summary.route}, {summary.api_calls} API calls")  # fmt: skip
+    if summary.error:
+        console.print(f"[yellow]{escape(summary.error)}[/]")
+    console.print(_counts_line(summary.counts))
+    console.print(_items_table(results))
+
+
+@jobs_app.command("resume")
+def jobs_resume(
+    job_id: Annotated[str, typer.Argument(help="Job id (job_...).")],
+    as_json: JsonOption = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Continue a job stopped by the daily limit or killed mid-run."""
+    store = Store()
+    with open_client(profile) as client:
+        try:
+            with RichProgress() as progress:
+                result = assign_module.resume_job(client, store, job_id, progress=progress)
+        except SalesforceError as error:
+            fail_for(error)
+        except (LookupError, ValueError) as error:
+            fail(str(error))
+    _show_result(result, as_json)
+
+
+def _show_result(result: assign_module.AssignResult, as_json: bool) -> None:
+    if as_json:
+        print_json(result.to_json())
+    else:
+        _print_result(result)
+    if result.state in ("partial", "failed"):
+        raise typer.Exit(code=EXIT_ROWS_FAILED)
+    if result.state == "limit_reached":
+        raise typer.Exit(code=EXIT_LIMIT_REACHED)
+
+
+def _print_result(result: assign_module.AssignResult) -> None:
+    if result.plan is not None and result.dry_run:
+        plan = result.plan
+        console.print(
+            f"[bold]Plan[/] (dry run, nothing written): {plan['add']} to add, {plan['update']} to update, "
+            f"{plan['remove']} to remove, {plan['skipped']} skipped; route {plan['route']} "
+            f"({plan['route_reason']}), about {plan['estimated_api_calls']} API calls to write."
+        )
+    else:
+        console.print(f"Job [bold]{result.job_id}[/]: [bold]{result.state}[/] on campaign "
+                      f"{result.campaign_id}, route {result.route}, {result.api_calls} API calls.")  # fmt: skip
+    console.print(_counts_line(result.counts))
+    if result.repeats:
+        console.print(f"{len(result.repeats)} repeated customer id(s) folded into their first occurrence.")
+    console.print(_items_table(result.items))
+    if result.error:
+        err_console.print(f"[yellow]{escape(result.error)}[/]")
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    shown = [f"{name} {counts.get(name, 0)}" for name in assign_module.COUNT_KEYS]
+    if counts.get("pending"):
+        shown.append(f"pending {counts['pending']}")
+    return ", ".join(shown)
+
+
+def _items_table(items: list[assign_module.ItemResult]) -> Table:
+    table = Table("customer", "record", "object", "outcome", "code", "message")
+    for item in items[:TABLE_ITEMS]:
+        table.add_row(
+            escape(item.customer_id), item.resolved_id or "", item.object or "", item.outcome,
+            item.error_code or "", escape(item.message or ""),
+        )  # fmt: skip
+    if len(items) > TABLE_ITEMS:
+        table.caption = f"first {TABLE_ITEMS} of {len(items)} items; --json lists them all"
+    return table

@@ -105,14 +105,11 @@ class QueryBatcher:
     def add(self, query: ast.Query, on_record: RecordCallback, *, include_deleted: bool = False) -> None:
         resource = "queryAll" if include_deleted else "query"
         text = soql.render(query)
-        url = f"{self._base()}/{resource}?q={urllib.parse.quote(text, safe='')}"
+        url = f"{self.client.data_path(resource)}?q={urllib.parse.quote(text, safe='')}"
         self._queue.append(_Pending(url, on_record))
 
     def __len__(self) -> int:
         return len(self._queue)
-
-    def _base(self) -> str:
-        return f"/services/data/v{self.client.settings.api_version}"
 
     def run(self) -> None:
         """Send every queued query and every further page; empty the queue."""
