@@ -113,3 +113,73 @@ def make_client(retry_policy: RetryPolicy) -> Iterator[Callable[..., SalesforceC
     yield build
     for client in clients:
         client.close()
+
+
+# --- live sandbox helpers --------------------------------------------------------
+
+
+def sandbox_settings(info: Any, **overrides: Any) -> ConnectionSettings:
+    """Client-credentials settings for a running sandbox."""
+    values: dict[str, Any] = {
+        "instance_url": info.url, "login_url": info.url, "api_version": info.api_version,
+        "flow": "client_credentials", "client_id": info.client_id, "client_secret": info.client_secret,
+        "ca_file": info.ca_file, **overrides,
+    }
+    return ConnectionSettings(**values)
+
+
+@pytest.fixture
+def connect(retry_policy: RetryPolicy) -> Iterator[Callable[..., SalesforceClient]]:
+    """Build clients for a sandbox with pinned jitter and recorded (never slept) waits."""
+    clients: list[SalesforceClient] = []
+
+    def build(info: Any, **overrides: Any) -> SalesforceClient:
+        client = SalesforceClient(sandbox_settings(info, **overrides), retry_policy=retry_policy)
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.close()
+
+
+def admin(info: Any, method: str, path: str, body: Any = None) -> Any:
+    """Call the sandbox's admin API (`/__sandbox/...`) and return its JSON, if any."""
+    response = httpx.request(method, f"{info.url}/__sandbox/{path}", json=body, verify=info.verify, timeout=30)
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
+def set_faults(info: Any, *rules: dict[str, Any]) -> None:
+    admin(info, "PUT", "faults", {"seed": 1, "rules": list(rules)})
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """A real HTTP transport that also keeps every request it sends, for assertions on the wire."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self._inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@pytest.fixture
+def recording_connect(retry_policy: RetryPolicy) -> Iterator[Callable[..., tuple[SalesforceClient, RecordingTransport]]]:
+    """Like `connect`, returning the client and the transport that recorded its requests."""
+    clients: list[SalesforceClient] = []
+
+    def build(info: Any, **overrides: Any) -> tuple[SalesforceClient, RecordingTransport]:
+        transport = RecordingTransport()
+        client = SalesforceClient(sandbox_settings(info, **overrides), transport=transport, retry_policy=retry_policy)
+        clients.append(client)
+        return client, transport
+
+    yield build
+    for client in clients:
+        client.close()

@@ -1,9 +1,253 @@
-"""Commands of the org area."""
+"""Commands of the org area: sign in, profiles, and checks of a connection (query, describe, limits)."""
 
 from __future__ import annotations
 
+import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from sfseg.cli.common import (
+    ProfileOption,
+    console,
+    err_console,
+    fail,
+    fail_for,
+    open_client,
+    print_json,
+)
+from sfseg.salesforce import profiles, secrets
+from sfseg.salesforce.client import SalesforceClient
+from sfseg.salesforce.errors import SalesforceError
+from sfseg.salesforce.settings import ConnectionSettings
+from sfseg.salesforce.weblogin import run_web_login
+from sfseg.soql import SoqlSyntaxError
+
+__all__ = ["register"]
+
+profiles_app = typer.Typer(help="List and show connection profiles (profiles.toml).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `sfseg` app."""
+    app.command("login")(login)
+    app.command("query")(query)
+    app.command("describe")(describe)
+    app.command("limits")(limits)
+    app.add_typer(profiles_app, name="profiles")
+
+
+@contextmanager
+def _client(profile: str | None) -> Iterator[SalesforceClient]:
+    """Open a client and turn Salesforce and SOQL errors into a message and exit status 1."""
+    client = open_client(profile)
+    try:
+        yield client
+    except SalesforceError as exc:
+        fail_for(exc)
+    except SoqlSyntaxError as exc:
+        fail(f"invalid SOQL: {exc}", "fix the statement at the row and column shown")
+    finally:
+        client.close()
+
+
+# --- login and profiles ---------------------------------------------------------
+
+
+def login(
+    profile: ProfileOption = None,
+    login_url: Annotated[
+        str | None, typer.Option(help="Login host: https://login.salesforce.com, https://test.salesforce.com or the My Domain URL.")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option(help="The Connected App's consumer key.")] = None,
+    port: Annotated[int | None, typer.Option(help="Loopback port of the redirect URI (default: a free port).")] = None,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the sign-in page in a browser.")] = False,
+) -> None:
+    """Sign in through the browser (OAuth web-server flow with PKCE) and save the profile.
+
+    The refresh token goes to the system keyring; profiles.toml gets the hosts and client id.
+    """
+    name = profile or profiles.DEFAULT_PROFILE
+    overrides: dict[str, Any] = {"flow": "web"}
+    if login_url:
+        overrides["login_url"] = login_url
+    if client_id:
+        overrides["client_id"] = client_id
+    if port is not None:
+        overrides["redirect_port"] = port
+    try:
+        settings = ConnectionSettings.load(profile if _profile_exists(profile) else None, **overrides)
+        token = run_web_login(settings, show_url=lambda url: _show_url(url, open_browser))
+    except SalesforceError as exc:
+        fail_for(exc)
+    if not token.refresh_token:
+        fail("the sign-in returned no refresh token", "add the refresh_token scope to the Connected App's OAuth scopes")
+
+    secrets.set_secret(name, "refresh_token", token.refresh_token)
+    values = {
+        "instance_url": token.instance_url,
+        "login_url": settings.token_host_url,
+        "client_id": settings.client_id,
+        "flow": "refresh_token",
+        "api_version": settings.api_version,
+        "ca_file": settings.ca_file,
+    }
+    path = profiles.write_profile(name, values)
+    console.print(f"Signed in to {token.instance_url}. Profile [bold]{name}[/] saved in {path}; refresh token stored in the keyring.")
+
+
+def _profile_exists(profile: str | None) -> bool:
+    return profile is not None and profile in profiles.list_profiles()
+
+
+def _show_url(url: str, open_browser: bool) -> None:
+    err_console.print("Open this URL to sign in:", highlight=False)
+    err_console.print(url, highlight=False, soft_wrap=True)
+    if open_browser:
+        webbrowser.open(url)
+
+
+@profiles_app.command("list")
+def profiles_list(json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the saved profiles."""
+    try:
+        saved = profiles.list_profiles()
+    except SalesforceError as exc:
+        fail_for(exc)
+    if json_output:
+        print_json(saved)
+        return
+    table = Table("Profile", "Instance URL", "Flow", "Client id", title=str(profiles.profiles_path()))
+    for name, values in sorted(saved.items()):
+        table.add_row(name, values.get("instance_url", ""), values.get("flow", ""), values.get("client_id", ""))
+    console.print(table)
+
+
+@profiles_app.command("show")
+def profiles_show(
+    name: Annotated[str, typer.Argument(help="Profile name.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one profile's settings as the client sees them; secrets show only as set or not."""
+    try:
+        settings = ConnectionSettings.load(name)
+    except SalesforceError as exc:
+        fail_for(exc)
+    values = settings.public_values()
+    if json_output:
+        print_json(values)
+        return
+    table = Table("Setting", "Value", title=f"Profile {name}")
+    for key, value in values.items():
+        table.add_row(key, "" if value is None else str(value))
+    console.print(table)
+
+
+# --- connection checks ------------------------------------------------------------
+
+
+def query(
+    soql: Annotated[str, typer.Argument(help="The SOQL statement.")],
+    include_deleted: Annotated[bool, typer.Option("--all", help="Include deleted and archived rows (queryAll).")] = False,
+    count_only: Annotated[bool, typer.Option("--count", help="Print only the number of matching rows.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Run a SOQL query and print every row (all pages)."""
+    with _client(profile) as client:
+        if count_only:
+            total = client.count(soql)
+            print_json({"totalSize": total}) if json_output else console.print(total)
+            return
+        result = client.query_all(soql) if include_deleted else client.query(soql)
+        rows = [_flatten(record) for record in result]
+        if json_output:
+            print_json({"totalSize": result.total_size, "records": rows, "apiCalls": client.api_calls})
+            return
+        _print_rows(rows)
+        err_console.print(f"{len(rows)} rows, {client.api_calls} API calls", highlight=False)
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "attributes":
+            continue
+        if isinstance(value, dict) and "records" in value:
+            flat[prefix + key] = [_flatten(child) for child in value["records"]]
+        elif isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[prefix + key] = value
+    return flat
+
+
+def _print_rows(rows: list[dict[str, Any]]) -> None:
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
+
+
+def describe(
+    sobject: Annotated[str, typer.Argument(help="Object API name, such as Contact.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Show an object's fields: type, length, and whether each can be filtered and grouped."""
+    with _client(profile) as client:
+        described = client.describe(sobject)
+    fields = sorted(described.fields.values(), key=lambda f: f.name)
+    if json_output:
+        print_json(
+            {
+                "name": described.name,
+                "label": described.label,
+                "keyPrefix": described.key_prefix,
+                "fields": [
+                    {"name": f.name, "type": f.type, "length": f.length, "filterable": f.filterable,
+                     "groupable": f.groupable, "nillable": f.nillable, "externalId": f.external_id,
+                     "referenceTo": list(f.reference_to), "relationshipName": f.relationship_name,
+                     "picklistValues": [p.value for p in f.picklist_values]}
+                    for f in fields
+                ],
+            }
+        )
+        return
+    table = Table("Field", "Type", "Length", "Filterable", "Groupable", "References", title=f"{described.name} ({described.label})")
+    for f in fields:
+        table.add_row(f.name, f.type, str(f.length or ""), _yes(f.filterable), _yes(f.groupable), ", ".join(f.reference_to))
+    console.print(table)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else ""
+
+
+def limits(
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Show the org's daily API allowance (used and left) and the calls this command made."""
+    with _client(profile) as client:
+        data = client.limits()
+        usage = client.api_usage
+        calls = client.api_calls
+    daily = {"max": usage.max, "used": usage.used, "remaining": usage.remaining} if usage else None
+    if json_output:
+        print_json({"dailyApiRequests": daily, "apiCallsMade": calls, "limits": data})
+        return
+    table = Table("Limit", "Max", "Remaining", title="Org limits")
+    for name, value in sorted(data.items()):
+        if isinstance(value, dict) and "Max" in value:
+            table.add_row(name, str(value["Max"]), str(value.get("Remaining", "")))
+    console.print(table)
+    if daily:
+        console.print(f"Daily API requests: {daily['used']} used of {daily['max']}, {daily['remaining']} left.")
+    console.print(f"API calls made by this command: {calls}")

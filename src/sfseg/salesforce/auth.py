@@ -40,8 +40,8 @@ logger = logging.getLogger("sfseg.salesforce")
 
 TOKEN_PATH = "/services/oauth2/token"
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-#: JWT `exp` must lie within about three minutes of Salesforce's clock.
-JWT_LIFETIME_SECONDS = 180
+#: JWT `exp` must lie at most three minutes ahead of Salesforce's clock; 150 s leaves room for clock skew.
+JWT_LIFETIME_SECONDS = 150
 
 # Likely setting behind each OAuth error code, for the message's next step.
 _OAUTH_HINTS = {

@@ -297,9 +297,11 @@ class SalesforceClient:
 
     # --- JSON helpers --------------------------------------------------------
 
-    def get_json(self, path: str, *, params: Mapping[str, str] | None = None) -> Any:
+    def get_json(
+        self, path: str, *, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
+    ) -> Any:
         """GET a path and parse the body (numbers with a fraction as `Decimal`)."""
-        return wire.loads(self.request("GET", path, params=params, replay_safe=True).content)
+        return wire.loads(self.request("GET", path, params=params, headers=headers, replay_safe=True).content)
 
     # --- resources ------------------------------------------------------------
 
@@ -382,20 +384,22 @@ class SalesforceClient:
 
     # --- queries ----------------------------------------------------------------
 
-    def query(self, soql: str | ast.Query) -> QueryResult:
+    def query(self, soql: str | ast.Query, *, batch_size: int | None = None) -> QueryResult:
         """Run a SOQL query; a lazy iterator of typed records that follows every page.
 
-        User-written text is parsed first, so a syntax error is raised before sending.
+        User-written text is parsed first, so a syntax error (`SoqlSyntaxError`) is
+        raised before sending. `batch_size` asks for pages of that many rows
+        (Salesforce takes 200 to 2,000 and treats it as a hint).
         """
         from sfseg.salesforce.query import QueryResult
 
-        return QueryResult(self, soql, include_deleted=False)
+        return QueryResult(self, soql, include_deleted=False, batch_size=batch_size)
 
-    def query_all(self, soql: str | ast.Query) -> QueryResult:
+    def query_all(self, soql: str | ast.Query, *, batch_size: int | None = None) -> QueryResult:
         """Like `query`, including deleted and archived rows (`/queryAll`)."""
         from sfseg.salesforce.query import QueryResult
 
-        return QueryResult(self, soql, include_deleted=True)
+        return QueryResult(self, soql, include_deleted=True, batch_size=batch_size)
 
     def count(self, soql: str | ast.Query) -> int:
         """Count the rows a query matches with `SELECT COUNT()` (one API call)."""

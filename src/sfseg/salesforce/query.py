@@ -43,10 +43,14 @@ class QueryResult(Iterator[dict[str, Any]]):
     from describe (see `sfseg.salesforce.describe`). Iterate once.
     """
 
-    def __init__(self, client: SalesforceClient, soql: str | ast.Query, *, include_deleted: bool) -> None:
+    def __init__(
+        self, client: SalesforceClient, soql: str | ast.Query, *, include_deleted: bool, batch_size: int | None = None
+    ) -> None:
         self._client = client
         self._text = soql_text(soql)
         self._include_deleted = include_deleted
+        # Salesforce reads the page size from this header on every page request.
+        self._headers = {"Sforce-Query-Options": f"batchSize={batch_size}"} if batch_size else None
         self._first: dict[str, Any] | None = None
         self._describes: dict[str, SObjectDescribe] = {}
         self._records = self._iterate()
@@ -66,7 +70,9 @@ class QueryResult(Iterator[dict[str, Any]]):
     def _first_page(self) -> dict[str, Any]:
         if self._first is None:
             resource = "queryAll/" if self._include_deleted else "query/"
-            self._first = self._client.get_json(self._client.data_path(resource), params={"q": self._text})
+            self._first = self._client.get_json(
+                self._client.data_path(resource), params={"q": self._text}, headers=self._headers
+            )
             self.pages = 1
         return self._first
 
@@ -94,7 +100,7 @@ class QueryResult(Iterator[dict[str, Any]]):
                 msg = f"query page points back to {next_url}, which was already read; paging stopped"
                 raise PagingLoopError(msg, method="GET", path=next_url, hint="run the query again")
             seen.add(next_url)
-            page = self._client.get_json(next_url)
+            page = self._client.get_json(next_url, headers=self._headers)
             self.pages += 1
 
 
