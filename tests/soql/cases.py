@@ -487,6 +487,23 @@ INVALID: list[Invalid] = [
     ("SELECT Id FROM Contact WHERE A = 1)", "unexpected token: ')'", 1, 35),
     ("SELECT Id FROM Contact WHERE Name NOT LIKE 'x'", "unexpected token: 'LIKE'", 1, 39),
     ("SELECT Id FROM Contact WHERE Id IN ()", "unexpected token: ')'", 1, 37),
+    (
+        "SELECT Id FROM Contact WHERE Name = 'x' ANDD Email = null",
+        "unexpected token: 'ANDD'",
+        1,
+        41,
+    ),
+    ("SELECT Id FROM Contact WHERE Name = 'x' ANDName = 'y'", "unexpected token: 'ANDName'", 1, 41),
+    ("SELECT Id FROM Contact ORDER BY Name DESCX", "unexpected token: 'DESCX'", 1, 38),
+    ("SELECT Id FROM Contact WHERE CreatedDate = TODAYX", "unexpected token: 'TODAYX'", 1, 44),
+    ("SELECT Id FROM Contact WHERE IsDeleted = falsey", "unexpected token: 'falsey'", 1, 42),
+    ("SELECT Id FROM Contact WHERE Name = 'x' LIMIT5", "unexpected token: 'LIMIT5'", 1, 41),
+    (
+        "SELECT Id FROM KnowledgeArticleVersion WITH DATA CATEGORY g__c ATX a__c",
+        "unexpected token: 'ATX'",
+        1,
+        64,
+    ),
     # Strings and escapes.
     (
         "SELECT Id FROM Contact WHERE Name = 'abc",

@@ -106,4 +106,10 @@ def _utc_seconds(value: dt.datetime) -> dt.datetime:
             "attach a time zone, for example value.replace(tzinfo=datetime.UTC)"
         )
         raise ValueError(msg)
-    return value.astimezone(dt.UTC).replace(microsecond=0)
+    try:
+        return value.astimezone(dt.UTC).replace(microsecond=0)
+    except OverflowError:
+        msg = (
+            f"cannot write {value.isoformat()} as a SOQL literal: it is outside years 1-9999 in UTC"
+        )
+        raise ValueError(msg) from None

@@ -29,6 +29,21 @@ from sfseg.soql.vocabulary import RELATIVE_DATES_WITH_N, RESERVED_WORDS
 __all__ = ["parse", "parse_condition"]
 
 
+class _WholeWords:
+    """Lark post-lexer that only makes NAME acceptable in every lexer state.
+
+    The contextual lexer otherwise matches a keyword at the start of a longer
+    word where no name is expected (`ANDD` would read as `AND D`). With NAME
+    always on offer the whole word is taken, and Lark turns it into the keyword
+    only when the text equals one.
+    """
+
+    always_accept = ("NAME",)
+
+    def process(self, stream: Any) -> Any:
+        return stream
+
+
 @functools.cache
 def _parser() -> Lark:
     grammar = resources.files("sfseg.soql").joinpath("soql.lark").read_text(encoding="utf-8")
@@ -38,6 +53,7 @@ def _parser() -> Lark:
         lexer="contextual",
         start=["start_query", "start_condition"],
         transformer=SoqlTransformer(),
+        postlex=_WholeWords(),
         maybe_placeholders=False,
         propagate_positions=False,
     )

@@ -45,7 +45,7 @@ def render_number(value: Decimal) -> str:
 def render_datetime(value: dt.datetime) -> str:
     """Write an aware datetime in UTC as `YYYY-MM-DDTHH:MM:SSZ`, keeping any fraction."""
     utc = value.astimezone(dt.UTC)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    text = utc.replace(tzinfo=None, microsecond=0).isoformat()
     if utc.microsecond:
         text += f".{utc.microsecond:06d}".rstrip("0")
     return text + "Z"
