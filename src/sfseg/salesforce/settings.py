@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from sfseg.salesforce.errors import ConfigurationError
 
@@ -140,9 +140,10 @@ class ConnectionSettings(BaseModel):
         values["profile"] = name
         try:
             return cls(**values)
-        except ValueError as exc:
-            msg = f"invalid connection settings{f' in profile {name!r}' if name else ''}: {exc}"
-            raise ConfigurationError(msg, hint="fix the value in profiles.toml or the SFSEG_* variable") from exc
+        except ValidationError as exc:
+            where = f" in profile {name!r}" if name else ""
+            msg = f"invalid connection settings{where}: {_describe_errors(exc)}"
+            raise ConfigurationError(msg, hint="fix the value in profiles.toml or the SFSEG_* variable") from None
 
     # --- derived values ---------------------------------------------------------
 
@@ -197,6 +198,16 @@ class ConnectionSettings(BaseModel):
             data[setting] = "(set)" if getattr(self, setting) is not None else None
         data["flow"] = self.resolved_flow
         return data
+
+
+def _describe_errors(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        setting = ".".join(str(p) for p in error["loc"])
+        # Secret values never go into a message, even when they are invalid.
+        shown = "(secret)" if setting in SECRET_SETTINGS else repr(error.get("input"))
+        parts.append(f"{setting} = {shown}: {error['msg']}")
+    return "; ".join(parts)
 
 
 def _missing(setting: str, example: str) -> ConfigurationError:
