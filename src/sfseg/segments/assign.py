@@ -1,10 +1,15 @@
 """`assign_customers`, `resume_job` and `refresh_segment`: the assignment operation.
 
-One run, step by step: parse and fold the customer ids → check the member status
-against the campaign's CampaignMemberStatus rows → write the job and its items →
-resolve in bulk → plan (rows to add, update, remove; route; cost) → write, journalling
-each chunk → reconcile with the CampaignMember records → record who entered and
-left → final state. A dry run stops after the plan and writes nothing, neither to
+One run has these steps:
+
+1. Parse the customer ids and fold repeats.
+2. Check the member status against the campaign's CampaignMemberStatus rows.
+3. Write the job and its items to the store.
+4. Resolve the customers in bulk.
+5. Plan the rows to add, update and remove, the route and its cost.
+6. Write the rows, journalling each chunk.
+7. Reconcile with the CampaignMember records and record who entered and left.
+8. Set the final state. A dry run stops after the plan and writes nothing, neither to
 Salesforce nor to the store.
 
 A run stopped by the daily API limit ends `limit_reached`; a killed run stays
@@ -123,7 +128,7 @@ class ItemResult:
 
 @dataclass(slots=True)
 class AssignResult:
-    """What an assignment did (or, in a dry run, would do).
+    """The result of an assignment (or, in a dry run, its plan).
 
     `job_id` is None for a dry run. `state` is the job state (`succeeded`,
     `partial`, `failed`, `limit_reached`, or `planned` for a dry run).
@@ -285,7 +290,7 @@ def resume_job(
     """Continue a job that was stopped (daily limit) or killed, from its journal.
 
     Items with a recorded outcome are left alone; items sent without a recorded
-    answer are looked up before anything is sent again.
+    response are looked up before anything is sent again.
 
     Raises:
         JobNotFoundError: no such job.

@@ -62,9 +62,9 @@ _KNOWN_KEY_PREFIXES = {
     "701": "Campaign",
 }
 
-# A deliberately loose shape check: one @, no spaces, a dot in the domain. Salesforce
-# validates the address itself when the record is written; here it only has to tell
-# an email apart from an id or an external id value.
+# A deliberately loose shape check: one @, no spaces, a dot in the domain. It only
+# tells an email apart from an id or an external id value, because Salesforce
+# validates the address itself when the record is written.
 _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -73,7 +73,7 @@ class InputError(ValueError):
 
 
 class CustomerKind(StrEnum):
-    """How a customer id is matched to a record."""
+    """The kind of value a customer id is, which decides how it is matched to a record."""
 
     CONTACT_ID = "contact_id"
     LEAD_ID = "lead_id"

@@ -3,7 +3,7 @@
 A job's items are written before anything is sent to Salesforce, and each chunk's
 outcomes are written in one transaction as soon as they are known. An item whose
 `attempts` is above zero while its outcome is still `pending` was sent but its
-answer never recorded (the process was killed, or the answer was lost): its outcome
+response never recorded (the process was killed, or the response was lost). Its outcome
 is unknown, and a resume looks the member up before sending it again.
 """
 
@@ -42,7 +42,7 @@ __all__ = [
 
 
 class JobState(StrEnum):
-    """Where a job stands; `limit_reached` and an interrupted `running` job resume."""
+    """The state of a job; `limit_reached` and an interrupted `running` job can be resumed."""
 
     PLANNED = "planned"
     RUNNING = "running"
@@ -68,7 +68,7 @@ class JobNotFoundError(LookupError):
 
 @dataclass(slots=True)
 class ItemState:
-    """One customer's item as the run sees it; saved to `job_items` by `save_items`."""
+    """One customer's item in memory during a run; `save_items` writes it to `job_items`."""
 
     seq: int
     customer_id: str
@@ -83,13 +83,13 @@ class ItemState:
     member_id: str | None = None
     attempts: int = 0
     item_id: int | None = None
-    # In memory only: an answer arrived for the latest attempt (a row error worth a
-    # retry leaves the item pending with a known, unapplied outcome).
+    # In memory only: a response arrived for the latest attempt. A row error worth a
+    # retry leaves the item pending, but known not to be applied.
     answered: bool = False
 
     @property
     def outcome_unknown(self) -> bool:
-        """True when the item was sent but no answer for it was recorded."""
+        """True when the item was sent but no response for it was recorded."""
         return self.outcome is Outcome.PENDING and self.attempts > 0 and not self.answered
 
     def settle(

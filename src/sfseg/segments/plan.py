@@ -50,7 +50,7 @@ SUBREQUESTS_PER_COMPOSITE = 5
 ROWS_PER_COMPOSITE = ROWS_PER_COLLECTION * SUBREQUESTS_PER_COMPOSITE
 
 # Reconciliation reads members back in queries of this many record ids: a Composite
-# query page holds at most 2,000 records, and 2,000 quoted ids stay well under the
+# query page contains at most 2,000 records, and 2,000 quoted ids stay well under the
 # 100,000-character SOQL limit.
 ROWS_PER_RECONCILE_QUERY = 2000
 
@@ -64,7 +64,7 @@ DEFAULT_BULK_THRESHOLD = 20_000
 
 
 class Mode(StrEnum):
-    """What an assignment does to the campaign's membership."""
+    """The kind of change an assignment makes to the campaign's membership."""
 
     ADD = "add"
     REMOVE = "remove"
@@ -73,14 +73,14 @@ class Mode(StrEnum):
 
 
 class Route(StrEnum):
-    """How rows are written: sObject Collections in Composite, or Bulk API 2.0."""
+    """The API that writes rows: sObject Collections in Composite, or Bulk API 2.0."""
 
     REST = "rest"
     BULK = "bulk"
 
 
 class Action(StrEnum):
-    """What the plan does with one customer's row."""
+    """The plan's action for one customer's row."""
 
     ADD = "add"
     REMOVE = "remove"

@@ -3,9 +3,9 @@
 `lookup_members` reads the CampaignMember rows of given Contacts and Leads, one query
 per 2,000 record ids, batched five to a Composite request. `campaign_members` reads
 every member of a campaign (paged REST query, or a Bulk query for large campaigns).
-`reconcile` compares each written item with what Salesforce holds and corrects the
-recorded outcome, so the outcomes a job reports are the ones Salesforce has; it also
-records who entered and left the segment.
+`reconcile` compares each written item with the members in Salesforce and corrects
+the recorded outcome, so the outcomes a job reports match Salesforce.
+`record_membership_events` records who entered and left the segment.
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def _reconcile_item(item: ItemState, member: Member | None, status: str | None) 
         item.settle(
             Outcome.FAILED,
             error_code=STATUS_NOT_APPLIED,
-            message=f"the update reported success, but Salesforce holds {found}",
+            message=f"the update reported success, but Salesforce has {found}",
         )
         return True
     return False

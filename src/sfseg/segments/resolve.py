@@ -47,7 +47,7 @@ BULK_RESOLVE_THRESHOLD = 50_000
 
 
 class TieBreak(StrEnum):
-    """How a customer matching several records picks one; none reports it as ambiguous."""
+    """The rule that picks one of several matching records; without one, the customer is ambiguous."""
 
     NEWEST = "newest"
     OLDEST = "oldest"
@@ -295,6 +295,12 @@ def _check_converted_contacts(client: SalesforceClient, matches: _Matches) -> No
 
 # --- Joining --------------------------------------------------------------------
 
+# Shared instances: a million unknown ids must not mean a million message strings.
+_NO_CONTACT = Unresolved("not_found", "no Contact has this id (or it is not visible to the user)")
+_NO_LEAD = Unresolved("not_found", "no Lead has this id (or it is not visible to the user)")
+_NO_EMAIL_MATCH = Unresolved("not_found", "no Contact or Lead has this email")
+_NO_VALUE_MATCH = Unresolved("not_found", "no Contact or Lead has this external id value")
+
 
 def _resolve_one(
     customer_id: str, kind: CustomerKind, matches: _Matches, tie_break: TieBreak | None
@@ -307,8 +313,7 @@ def _resolve_one(
     candidates = _distinct(matches.by_value.get(customer_id.lower(), ()))
     candidates = [c for c in candidates if _contact_alive(c, matches)]
     if not candidates:
-        what = "email" if kind is CustomerKind.EMAIL else "external id value"
-        return Unresolved("not_found", f"no Contact or Lead has the {what} {customer_id!r}")
+        return _NO_EMAIL_MATCH if kind is CustomerKind.EMAIL else _NO_VALUE_MATCH
     if len(candidates) == 1:
         return Resolved(candidates[0].record_id, candidates[0].sobject)
     if tie_break is None:
@@ -327,7 +332,7 @@ def _resolve_one(
 def _resolve_contact_id(record_id: str, matches: _Matches) -> Resolved | Unresolved:
     record = matches.contacts.get(record_id)
     if record is None:
-        return Unresolved("not_found", f"Contact {record_id} not found")
+        return _NO_CONTACT
     if _truthy(record.get("IsDeleted")):
         return Unresolved("deleted", f"Contact {record_id} is deleted (in the recycle bin)")
     return Resolved(record_id, CONTACT)
@@ -336,7 +341,7 @@ def _resolve_contact_id(record_id: str, matches: _Matches) -> Resolved | Unresol
 def _resolve_lead_id(record_id: str, matches: _Matches) -> Resolved | Unresolved:
     record = matches.leads.get(record_id)
     if record is None:
-        return Unresolved("not_found", f"Lead {record_id} not found")
+        return _NO_LEAD
     if _truthy(record.get("IsDeleted")):
         return Unresolved("deleted", f"Lead {record_id} is deleted (in the recycle bin)")
     if not _truthy(record.get("IsConverted")):

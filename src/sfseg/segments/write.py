@@ -7,8 +7,8 @@ job per operation.
 
 Exactly once:
 - Each chunk's items get `attempts + 1` in the store before the request goes out,
-  and their outcomes in one transaction when the answer arrives.
-- When an answer is lost (connection dropped, HTTP 5xx after commit, process
+  and their outcomes in one transaction when the response arrives.
+- When a response is lost (connection dropped, HTTP 5xx after commit, process
   killed), the items stay pending with attempts above zero. Before sending them
   again, their members are looked up: an add found is `created`, a removal not
   found is `removed`, and only the rest are sent again.
@@ -28,7 +28,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from sfseg.salesforce import CompositeSubresponse, SalesforceClient
+from sfseg.salesforce import CompositeSubresponse, RecordResult, SalesforceClient
 from sfseg.salesforce.errors import (
     QuotaExceededError,
     RetriableAPIError,
@@ -61,6 +61,11 @@ DUPLICATE_MEMBER = "DUPLICATE_VALUE"
 ALREADY_DELETED = frozenset({"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY"})
 
 CAMPAIGN_MEMBER = "CampaignMember"
+# Describe types of the columns sent to Bulk ingest, given so the upload needs no
+# describe call.
+_BULK_FIELD_TYPES = {
+    "Id": "id", "CampaignId": "reference", "ContactId": "reference", "LeadId": "reference", "Status": "picklist",
+}  # fmt: skip
 
 
 class LimitReachedError(Exception):
@@ -110,11 +115,7 @@ class _Chunk:
 
 
 class Writer:
-    """Writes a job's items to one campaign and records each outcome in the store.
-
-    `on_settled` is called with each batch of items whose outcome became known, after
-    it is saved.
-    """
+    """Writes a job's items to one campaign and records each outcome in the store."""
 
     def __init__(
         self,
@@ -187,7 +188,7 @@ class Writer:
     # --- unknown outcomes -------------------------------------------------------
 
     def _settle_unknown(self, items: Sequence[ItemState]) -> None:
-        """Look up members for items sent without a recorded answer, and settle those found."""
+        """Look up members for items sent without a recorded response, and settle those found."""
         unknown = [item for item in items if item.outcome_unknown and item.resolved_id and item.sobject]
         if not unknown:
             return
@@ -202,10 +203,10 @@ class Writer:
             member = members.get(item.resolved_id)
             if item.action is Action.ADD and member is not None:
                 item.member_id = member.member_id
-                item.settle(Outcome.CREATED, message="found after a write whose answer was lost")
+                item.settle(Outcome.CREATED, message="member found after a write whose response was lost")
                 settled.append(item)
             elif item.action is Action.REMOVE and member is None:
-                item.settle(Outcome.REMOVED, message="gone after a delete whose answer was lost")
+                item.settle(Outcome.REMOVED, message="member gone after a delete whose response was lost")
                 settled.append(item)
         logger.info(
             "write.unknown_outcomes looked_up=%d settled=%d campaign=%s",
@@ -382,7 +383,7 @@ class Writer:
         operation, records = self._bulk_records(action, items)
         jobs.mark_sent(self.store, items)
         try:
-            result = self.client.bulk2.ingest(CAMPAIGN_MEMBER, operation, records)
+            result = self.client.bulk2.ingest(CAMPAIGN_MEMBER, operation, records, field_types=_BULK_FIELD_TYPES)
         except QuotaExceededError as error:
             raise LimitReachedError(error) from error
         except (TransportError, RetriableAPIError) as error:
@@ -436,16 +437,7 @@ def _first_error(body: Any, status: int) -> tuple[str | None, str, list[str]]:
     return None, f"HTTP {status} from the Collections subrequest", []
 
 
-def _bulk_row(row: Any) -> Mapping[str, Any]:
-    """Turn one ingest result row into the Collections result shape."""
-    if isinstance(row, Mapping):
-        return row
-    errors: list[dict[str, Any]] = []
-    if not row.success:
-        error = getattr(row, "error", None)
-        code = getattr(error, "status_code", None) or getattr(row, "error_code", None)
-        message = getattr(error, "message", None) or getattr(row, "message", "")
-        fields = getattr(error, "fields", None) or []
-        errors.append({"statusCode": code, "message": message, "fields": list(fields)})
-    return {"success": row.success, "id": getattr(row, "id", None), "errors": errors}
-
+def _bulk_row(row: RecordResult) -> Mapping[str, Any]:
+    """Turn one ingest result into the Collections result shape."""
+    errors = [{"statusCode": e.status_code, "message": e.message, "fields": list(e.fields)} for e in row.errors]
+    return {"success": row.success, "id": row.id, "errors": errors}
