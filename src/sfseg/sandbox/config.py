@@ -10,10 +10,23 @@ from pathlib import Path
 __all__ = [
     "DEFAULT_API_VERSION",
     "DEFAULT_CLIENT_ID",
+    "SUPPORTED_VERSIONS",
     "SandboxConfig",
     "is_loopback_host",
 ]
 
+# Release names of the API versions the sandbox serves, Winter '24 to Summer '26.
+SUPPORTED_VERSIONS: dict[str, str] = {
+    "59.0": "Winter '24",
+    "60.0": "Spring '24",
+    "61.0": "Summer '24",
+    "62.0": "Winter '25",
+    "63.0": "Spring '25",
+    "64.0": "Summer '25",
+    "65.0": "Winter '26",
+    "66.0": "Spring '26",
+    "67.0": "Summer '26",
+}
 # The version a freshly started sandbox advertises in its ready file; Spring '26.
 DEFAULT_API_VERSION = "66.0"
 DEFAULT_CLIENT_ID = "sfseg-sandbox-client"
@@ -95,6 +108,11 @@ class SandboxConfig:
             (self.api_limit >= 0, f"--api-limit {self.api_limit} must be 0 or more"),
             (self.max_concurrent > 0, f"--max-concurrent {self.max_concurrent} must be at least 1"),
             (self.latency_ms >= 0, f"--latency-ms {self.latency_ms} must be 0 or more"),
+            (
+                self.api_version in SUPPORTED_VERSIONS,
+                f"--api-version {self.api_version} is not served; use one of "
+                + ", ".join(SUPPORTED_VERSIONS),
+            ),
         ]
         for ok, msg in checks:
             if not ok:

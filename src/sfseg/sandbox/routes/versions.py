@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from sfseg.sandbox.config import SUPPORTED_VERSIONS
 from sfseg.sandbox.limits import limits_body
 from sfseg.sandbox.routes.deps import ApiResponse, Endpoint, RestRequest
 from sfseg.sandbox.state import SandboxState
 
 __all__ = ["ENDPOINTS", "SUPPORTED_VERSIONS", "is_supported_version", "router"]
-
-# Release names of the versions the sandbox serves, Winter '24 to Summer '26.
-SUPPORTED_VERSIONS: dict[str, str] = {
-    "59.0": "Winter '24",
-    "60.0": "Spring '24",
-    "61.0": "Summer '24",
-    "62.0": "Winter '25",
-    "63.0": "Spring '25",
-    "64.0": "Summer '25",
-    "65.0": "Winter '26",
-    "66.0": "Spring '26",
-    "67.0": "Summer '26",
-}
-
 
 def is_supported_version(version: str) -> bool:
     return version in SUPPORTED_VERSIONS

@@ -1,0 +1,93 @@
+"""`sfseg sandbox serve`: options, the ready file, the banner, one log line per request."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from sfseg.cli.main import app
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 20.0) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, process.communicate()[1]
+        assert time.monotonic() < deadline, "the sandbox wrote no ready file in time"
+        time.sleep(0.05)
+    document: dict[str, str] = json.loads(path.read_text())
+    return document
+
+
+def _serve(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    ready = tmp_path / "ready.json"
+    entry = "from sfseg.cli.main import main; main()"
+    command = [sys.executable, "-c", entry, "sandbox", "serve", "--seed", "empty"]
+    process = subprocess.Popen(
+        [*command, "--ready-file", str(ready), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    return process, _wait_for(ready, process)
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+    return stderr
+
+
+def test_serve_logs_one_line_per_request(tmp_path: Path) -> None:
+    """The CLI serves, prints the generated secret once, and logs each request without its token."""
+    process, ready = _serve(tmp_path)
+    token = httpx.post(
+        f"{ready['url']}/services/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": ready["client_id"],
+            "client_secret": ready["client_secret"],
+        },
+    ).json()["access_token"]
+    limits = httpx.get(
+        f"{ready['url']}/services/data/v66.0/limits", headers={"Authorization": f"Bearer {token}"}
+    )
+    stderr = _stop(process)
+
+    assert limits.status_code == 200
+    assert f"client secret: {ready['client_secret']}  (generated, sandbox only)" in stderr
+    assert len([line for line in stderr.splitlines() if "GET /services/data/v66.0/limits 200" in line]) == 1
+    assert len([line for line in stderr.splitlines() if "POST /services/oauth2/token 200" in line]) == 1
+    assert token not in stderr
+    assert not (tmp_path / "ready.json").exists()
+
+
+def test_serve_hides_given_secret(tmp_path: Path) -> None:
+    """A secret given by the user is used but never printed."""
+    process, ready = _serve(tmp_path, "--client-secret", "user-chosen-secret-123")
+    stderr = _stop(process)
+    assert ready["client_secret"] == "user-chosen-secret-123"
+    assert "user-chosen-secret-123" not in stderr
+
+
+def test_serve_rejects_remote_host() -> None:
+    """--host 0.0.0.0 without --allow-remote exits 1 with the reason."""
+    result = CliRunner().invoke(app, ["sandbox", "serve", "--host", "0.0.0.0", "--seed", "empty"])
+    assert result.exit_code == 1
+    assert "not a loopback address" in result.output
+
+
+def test_serve_rejects_unknown_version() -> None:
+    """--api-version must be one the sandbox serves."""
+    result = CliRunner().invoke(app, ["sandbox", "serve", "--api-version", "58.0", "--seed", "empty"])
+    assert result.exit_code == 1
+    assert "--api-version 58.0 is not served" in result.output
