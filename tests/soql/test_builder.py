@@ -19,7 +19,10 @@ def test_select_with_conditions_renders() -> None:
         where=b.and_(
             b.eq("LastName", "O'Brien"),
             b.ne("Email", None),
-            b.ge("CreatedDate", dt.datetime(2021, 8, 11, 14, 52, 8, tzinfo=dt.timezone(dt.timedelta(hours=2)))),
+            b.ge(
+                "CreatedDate",
+                dt.datetime(2021, 8, 11, 14, 52, 8, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+            ),
         ),
         order=["LastName", b.order_by("CreatedDate", descending=True, nulls_last=True)],
         limit=10,
@@ -45,7 +48,10 @@ def test_select_with_conditions_renders() -> None:
         (b.ge("A", True), "A >= true"),
         (b.in_("Id", ["a", "b"]), "Id IN ('a','b')"),
         (b.not_in("Status", ("Closed",)), "Status NOT IN ('Closed')"),
-        (b.includes("Hobbies__c", ["golf;tennis", "chess"]), "Hobbies__c INCLUDES ('golf;tennis','chess')"),
+        (
+            b.includes("Hobbies__c", ["golf;tennis", "chess"]),
+            "Hobbies__c INCLUDES ('golf;tennis','chess')",
+        ),
         (b.excludes("Hobbies__c", ["golf"]), "Hobbies__c EXCLUDES ('golf')"),
         (b.like("Name", b.like_pattern("50%", prefix=True)), "Name LIKE '50\\%%'"),
         (b.not_(b.eq("A", 1)), "NOT A = 1"),
@@ -102,11 +108,15 @@ def test_negative_limit_rejected() -> None:
 
 
 def test_semi_and_anti_join() -> None:
-    members = b.select("ContactId", sobject="CampaignMember", where=b.eq("CampaignId", "701000000000001"))
+    members = b.select(
+        "ContactId", sobject="CampaignMember", where=b.eq("CampaignId", "701000000000001")
+    )
     query = b.select(
         "Id",
         sobject="Contact",
-        where=b.and_(b.semi_join("Id", members), b.anti_join("Id", b.select("WhoId", sobject="Task"))),
+        where=b.and_(
+            b.semi_join("Id", members), b.anti_join("Id", b.select("WhoId", sobject="Task"))
+        ),
     )
 
     assert render(query) == (
@@ -136,7 +146,7 @@ def test_count_query_rejects_grouped_query() -> None:
 def test_call_with_literal_arguments() -> None:
     distance = b.call("DISTANCE", "Location__c", b.call("GEOLOCATION", 37.775, -122.418), "mi")
 
-    # Text arguments are field paths; pass a StringLiteral for a quoted unit.
+    # Text arguments are field paths, so a quoted unit is passed as a StringLiteral.
     assert render(distance) == "DISTANCE(Location__c, GEOLOCATION(37.775, -122.418), mi)"
     unit = b.call("DISTANCE", "Location__c", b.call("GEOLOCATION", 1, 2), ast.StringLiteral("km"))
     assert render(unit) == "DISTANCE(Location__c, GEOLOCATION(1, 2), 'km')"

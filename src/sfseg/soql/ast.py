@@ -51,6 +51,7 @@ __all__ = [
     "Query",
     "SelectField",
     "SelectItem",
+    "SetOption",
     "StringLiteral",
     "SubQuery",
     "TypeOf",
@@ -289,6 +290,14 @@ class OrderItem:
 
 
 @dataclass(frozen=True, slots=True)
+class SetOption:
+    """One `name = value` pair of SET OPTIONS (`dataspace = 'default'`)."""
+
+    name: str
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
     """A whole SELECT statement.
 
@@ -296,8 +305,9 @@ class Query:
     "SECURITY_ENFORCED" or "USER_MODE"; `for_` holds the FOR clause words such as
     ("VIEW",) or ("REFERENCE",) or ("UPDATE",); `using_scope` the USING SCOPE value.
     `update` holds the trailing UPDATE TRACKING or UPDATE VIEWSTAT keyword.
-    `from_related` holds the extra items of the alias form
+    `from_related` contains the extra items of the alias form
     `FROM Contact c, c.Account a`, whose `sobject` is the dotted path.
+    `set_options` contains the SET OPTIONS pairs in the order written.
     """
 
     select: tuple[SelectItem, ...]
@@ -313,3 +323,4 @@ class Query:
     for_: tuple[str, ...] = ()
     update: str | None = None
     from_related: tuple[FromClause, ...] = ()
+    set_options: tuple[SetOption, ...] = ()

@@ -1,8 +1,7 @@
 """Helpers that compose syntax trees, so callers never build SOQL by concatenation.
 
 Names given as text (`"Account.Name"`) are checked against SOQL's name syntax
-and split on dots; values go through `literal`, so they are escaped by the one
-formatter. Render the result with `sfseg.soql.render`.
+and split on dots. Values go through `literal`, so the one formatter escapes them. Render the result with `sfseg.soql.render`.
 
     query = select("Id", "Email", sobject="Contact",
                    where=and_(eq("Email", "o'brien@example.org"), ne("AccountId", None)))
@@ -234,7 +233,7 @@ def not_(condition: ast.Condition) -> ast.Not:
 def order_by(
     path: FieldLike, *, descending: bool = False, nulls_last: bool | None = None
 ) -> ast.OrderItem:
-    """One ORDER BY item; *nulls_last* None leaves Salesforce's default."""
+    """Build one ORDER BY item. A *nulls_last* of None keeps Salesforce's default."""
     if nulls_last is None:
         return ast.OrderItem(field(path), descending=descending)
     return ast.OrderItem(

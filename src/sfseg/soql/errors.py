@@ -1,7 +1,7 @@
 """The SOQL syntax error and the located message shape Salesforce uses.
 
-Salesforce answers a bad query with `MALFORMED_QUERY` (or `INVALID_FIELD` and
-friends) and a message that repeats the offending line, points at the column with
+Salesforce rejects a bad query with `MALFORMED_QUERY` (or `INVALID_FIELD` and
+similar codes) and a message that repeats the offending line, points at the column with
 a caret, then names the place and the cause::
 
     \\nSELECT Name FORM Account\\n            ^\\nERROR at Row:1:Column:13\\nunexpected token: 'FORM'
@@ -20,8 +20,8 @@ __all__ = [
     "located_message",
 ]
 
-# Salesforce's limit on a whole SOQL statement, in characters (SOQL and SOSL
-# Reference, "SOQL and SOSL Limits"); longer statements fail as MALFORMED_QUERY.
+# Salesforce's limit on a whole SOQL statement, in characters. Longer statements
+# fail as MALFORMED_QUERY with TOO_LONG_MESSAGE.
 MAX_STATEMENT_LENGTH = 100_000
 TOO_LONG_MESSAGE = f"SOQL statements can not be longer than {MAX_STATEMENT_LENGTH} characters"
 EMPTY_STATEMENT_MESSAGE = "SOQL statements cannot be empty or null"

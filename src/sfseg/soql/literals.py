@@ -1,7 +1,7 @@
 """Python values as SOQL literals: the one place values enter query text.
 
 Rules (SOQL and SOSL Reference, "Quoted String Escape Sequences" and "Date
-Formats and Date Literals"):
+Formats and Date Literals in WHERE"):
 - `str`: single-quoted; the backslash is escaped first, then `'`, `"` and the
   control characters `\\n \\r \\t \\b \\f`; other control characters as `\\uXXXX`.
 - `bool`: `true` / `false`; `None`: `null`.

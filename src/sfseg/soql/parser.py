@@ -1,8 +1,8 @@
 """Parse SOQL text into `sfseg.soql.ast` trees.
 
 The grammar is `soql.lark` in this package, run by Lark's LALR(1) parser with the
-contextual lexer; the tree is built during parsing (no intermediate parse tree),
-which keeps a typical query well under a millisecond. Lark's errors are turned
+contextual lexer. The tree is built during parsing, without an intermediate parse
+tree, so a typical query parses in well under a millisecond. Lark's errors are turned
 into SoqlSyntaxError with Salesforce's wording and 1-based positions.
 """
 
@@ -130,8 +130,8 @@ def _stray_alias(exc: UnexpectedToken) -> Token | None:
     """Return the word before the fault when the parser took it for an alias wrongly.
 
     In `SELECT Name FORM Account` the misspelt keyword reads as an alias of Name,
-    and in `FROM Contact HAVING ...` a reserved word reads as the object's alias;
-    the parser only fails at the next word, but the fault is the word before it.
+    and in `FROM Contact HAVING ...` a reserved word reads as the object's alias.
+    The parser only fails at the next word, but the fault is the word before it.
     """
     try:
         stack = exc.interactive_parser.parser_state.value_stack

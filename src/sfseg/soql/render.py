@@ -1,9 +1,9 @@
 """Render syntax trees as canonical SOQL text.
 
-Canonical means: keywords in upper case, names and function names as spelt in the
-tree, one space around operators, `, ` between list items except inside value
-lists (`IN ('a','b')`, kept compact because long IN lists travel in URLs),
-datetimes in UTC, and parentheses only where AND, OR and NOT need them. For every
+Canonical text has keywords in upper case, names and function names as spelt in
+the tree, one space around operators, datetimes in UTC, and parentheses only
+where AND, OR and NOT need them. List items are separated by `, ` except in value
+lists (`IN ('a','b')`), which stay compact because long IN lists travel in URLs. For every
 tree the parser builds, `parse(render(tree)) == tree`.
 """
 
@@ -165,12 +165,17 @@ def _paging_clauses(node: ast.Query) -> list[str]:
         parts.append(f"LIMIT {node.limit}")
     if node.offset is not None:
         parts.append(f"OFFSET {node.offset}")
-    # Salesforce's order: FOR VIEW|REFERENCE, then UPDATE TRACKING|VIEWSTAT, then FOR UPDATE.
+    # Salesforce's order: FOR VIEW|REFERENCE, UPDATE TRACKING|VIEWSTAT, SET OPTIONS, FOR UPDATE.
     for word in node.for_:
         if word != "UPDATE":
             parts.append(f"FOR {word}")
     if node.update is not None:
         parts.append(f"UPDATE {node.update}")
+    if node.set_options:
+        options = ", ".join(
+            f"{option.name} = {render(option.value)}" for option in node.set_options
+        )
+        parts.append(f"SET OPTIONS ({options})")
     if "UPDATE" in node.for_:
         parts.append("FOR UPDATE")
     return parts

@@ -2,11 +2,11 @@
 
 They need the whole tree, so they run after parsing:
 - a plain field takes an alias only in a query with GROUP BY;
-- a WHERE clause holds at most two semi-joins or anti-joins (`Id IN (SELECT ...)`);
+- a WHERE clause contains at most two semi-joins or anti-joins (`Id IN (SELECT ...)`);
 - a semi-join is not under NOT (NOT IN is the anti-join) nor combined with OR;
 - a semi-join sub-select selects one plain field and has no semi-join, ORDER BY,
   LIMIT or OFFSET of its own;
-- HAVING holds no semi-join.
+- HAVING contains no semi-join.
 Limits that need data or metadata (OFFSET above 2,000, field types) belong to the
 executor.
 """

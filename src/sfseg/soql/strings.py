@@ -1,6 +1,6 @@
 """SOQL string literals: decoding the quoted source text and encoding values back.
 
-Inside `'...'` SOQL knows these escapes (SOQL and SOSL Reference, "Quoted String
+Inside `'...'` SOQL accepts these escapes (SOQL and SOSL Reference, "Quoted String
 Escape Sequences"): `\\n \\r \\t \\b \\f` (also upper case), `\\"`, `\\'`, `\\\\` and
 `\\uXXXX`. `\\%` and `\\_` are allowed only in a LIKE pattern; any other backslash
 is an error. Single quote and backslash are the reserved characters.
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 __all__ = ["InvalidEscapeError", "decode_string", "encode_string", "has_like_escapes"]
 
+# NOTE: Salesforce's escape table calls \b "Bell", but it is decoded here as
+# backspace (U+0008), its meaning in Java and in every other \b escape we know of.
 _SIMPLE_ESCAPES = {
     "n": "\n",
     "r": "\r",

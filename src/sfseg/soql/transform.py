@@ -19,7 +19,12 @@ from lark import Token, Transformer
 from sfseg.soql import ast
 from sfseg.soql.errors import SoqlSyntaxError
 from sfseg.soql.strings import InvalidEscapeError, decode_string
-from sfseg.soql.vocabulary import FIELDS_SETS, FUNCTION_ARITY, RESERVED_WORDS
+from sfseg.soql.vocabulary import (
+    FIELDS_SETS,
+    FUNCTION_ARITY,
+    RESERVED_ALIASES,
+    RESERVED_WORDS,
+)
 
 __all__ = ["SoqlTransformer", "position_of"]
 
@@ -37,9 +42,9 @@ def error_at(token: Token, message: str) -> SoqlSyntaxError:
     return SoqlSyntaxError(message, token.line, token.column)
 
 
-def name_of(token: Token) -> str:
+def name_of(token: Token, *, alias: bool = False) -> str:
     """Return the text of a name token, rejecting a reserved word used as a name."""
-    if token.upper() in RESERVED_WORDS:
+    if token.upper() in (RESERVED_ALIASES if alias else RESERVED_WORDS):
         raise error_at(token, f"unexpected token: '{token}'")
     return str(token)
 
@@ -150,6 +155,8 @@ class SoqlTransformer(Transformer[Token, Any]):
             name, value = clause
             if name == "for":
                 for_words.append(value)
+            elif name in _TAIL_CLAUSES:
+                _add_tail_clause(clauses, name, value)
             else:
                 clauses[name] = value
         clauses["for_"] = _ordered_for_words(for_words)
@@ -170,7 +177,9 @@ class SoqlTransformer(Transformer[Token, Any]):
         if len(children) == 1:
             return ast.SelectField(expression)
         alias: Token = children[1][1]
-        return ast.SelectField(expression, name_of(alias), alias_position=position_of(alias))
+        return ast.SelectField(
+            expression, name_of(alias, alias=True), alias_position=position_of(alias)
+        )
 
     def alias(self, children: list[Token]) -> tuple[str, Token]:
         return ("alias", children[0])
@@ -203,7 +212,9 @@ class SoqlTransformer(Transformer[Token, Any]):
 
     def from_item(self, children: list[Any]) -> ast.FromClause:
         names: list[Token] = [child for child in children if isinstance(child, Token)]
-        aliases = [name_of(child[1]) for child in children if not isinstance(child, Token)]
+        aliases = [
+            name_of(child[1], alias=True) for child in children if not isinstance(child, Token)
+        ]
         alias = aliases[0] if aliases else None
         sobject = ".".join(name_of(name) for name in names)
         return ast.FromClause(sobject, alias, position_of(names[0]))
@@ -321,7 +332,17 @@ class SoqlTransformer(Transformer[Token, Any]):
         return ("for", children[0])
 
     def update_clause(self, children: list[Token]) -> Clause:
-        return ("update", children[1].upper())
+        return ("update", (children[0], children[1].upper()))
+
+    def set_options_clause(self, children: list[Any]) -> Clause:
+        keyword: Token = children[0]
+        return ("set_options", (keyword, tuple(children[1:])))
+
+    def set_option(self, children: list[Token]) -> ast.SetOption:
+        name, operator, value = children
+        if operator != "=":
+            raise error_at(operator, f"unexpected token: '{operator}'")
+        return ast.SetOption(name_of(name), value_of(value))
 
     # Expressions.
 
@@ -361,6 +382,17 @@ def _check_function(name: Token, args: tuple[ast.Expression | ast.Value, ...]) -
         argument = args[0]
         if not (isinstance(argument, ast.FieldPath) and argument.dotted.upper() in FIELDS_SETS):
             raise error_at(name, "FIELDS() takes ALL, STANDARD or CUSTOM")
+
+
+# Clauses after OFFSET, which the grammar accepts in any order, each as (keyword token, value).
+_TAIL_CLAUSES = frozenset({"update", "set_options"})
+
+
+def _add_tail_clause(clauses: dict[str, Any], name: str, value: tuple[Token, Any]) -> None:
+    keyword, content = value
+    if name in clauses:
+        raise error_at(keyword, f"unexpected token: '{keyword}'")
+    clauses[name] = content
 
 
 def _flatten(children: Sequence[Any]) -> list[Clause]:

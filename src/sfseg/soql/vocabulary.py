@@ -1,8 +1,8 @@
-"""Names the SOQL language fixes: relative date literals and functions.
+"""Names the SOQL language fixes: relative date literals, functions and reserved words.
 
-Sources: SOQL and SOSL Reference, "Date Formats and Date Literals", "Aggregate
-Functions", "Date Functions", "FORMAT()", "toLabel()", "convertCurrency()",
-"convertTimezone()", "GROUPING()", "DISTANCE()", "GEOLOCATION()" and "FIELDS()".
+The relative date literals are those of the SOQL and SOSL Reference page "Date
+Formats and Date Literals in WHERE"; the reserved words come from its page
+"Alias Notation".
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ __all__ = [
     "FUNCTION_ARITY",
     "RELATIVE_DATES",
     "RELATIVE_DATES_WITH_N",
+    "RESERVED_ALIASES",
     "RESERVED_WORDS",
 ]
 
-# Words SOQL reserves, which cannot name a field, object or alias (SOQL and SOSL
-# Reference, "Reserved Characters" and "Reserved Keywords"). GROUP and ORDER are
-# left out because Salesforce has objects named Group and Order.
+# Keywords that cannot be used as names. Salesforce documents the list for aliases
+# ("Alias Notation"), where GROUP is in it too; GROUP is allowed elsewhere because
+# Group is a standard object.
+# NOTE: Salesforce may reject more of these words as field names than this parser
+# does; the documented list only speaks of aliases.
 RESERVED_WORDS: frozenset[str] = frozenset(
     {
         "AND",
@@ -39,10 +42,12 @@ RESERVED_WORDS: frozenset[str] = frozenset(
         "NULLS",
         "OR",
         "SELECT",
+        "USING",
         "WHERE",
         "WITH",
     }
 )
+RESERVED_ALIASES: frozenset[str] = RESERVED_WORDS | {"GROUP"}
 
 # Relative date literals that stand alone (`TODAY`).
 RELATIVE_DATES: frozenset[str] = frozenset(
