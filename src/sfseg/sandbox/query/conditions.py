@@ -298,22 +298,21 @@ class ConditionCompiler:
 
 
 def _like_pattern(value: ast.StringLiteral) -> str:
-    """Translate a SOQL LIKE pattern to SQLite's with `\\` as the escape character.
+    """Translate a SOQL LIKE pattern to SQLite's, with `\\` as the escape character.
 
-    The parser keeps `\\%` and `\\_` as written when `like_escapes` is set; any other
-    backslash in the decoded value is a literal backslash.
+    The parser keeps the pairs `\\\\`, `\\%` and `\\_` of a LIKE value as written, which
+    is SQLite's escape syntax already; any other backslash is a literal one.
     """
     out: list[str] = []
     text = value.value
     index = 0
     while index < len(text):
-        char = text[index]
-        following = text[index + 1] if index + 1 < len(text) else ""
-        if char == "\\" and value.like_escapes and following in {"%", "_"}:
-            out.append("\\" + following)
+        pair = text[index : index + 2]
+        if pair in {"\\\\", "\\%", "\\_"}:
+            out.append(pair)
             index += 2
             continue
-        out.append("\\\\" if char == "\\" else char)
+        out.append("\\\\" if text[index] == "\\" else text[index])
         index += 1
     return "".join(out)
 

@@ -24,6 +24,7 @@ from sfseg.sandbox.query.functions import register_functions
 from sfseg.sandbox.query.locators import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_OPEN,
+    Cursor,
     CursorStore,
     invalid_locator,
 )
@@ -51,6 +52,8 @@ MAX_OFFSET_RESULT = 2000
 # SOQL statement length limit.
 MAX_STATEMENT_LENGTH = 100_000
 DEFAULT_API_VERSION = "66.0"
+# Below every SQLite row id, to start a row id range read.
+_BEFORE_FIRST_ROWID = -(2**63)
 
 Row = Sequence[Any]
 Record = dict[str, Any]
@@ -177,14 +180,8 @@ class QueryEngine:
             records = self._aggregate_records(plan, limit=MAX_AGGREGATE_ROWS)
             return {"totalSize": len(records), "done": True, "records": records}
         size = min(max(batch_size, MIN_BATCH_SIZE), MAX_BATCH_SIZE)
-        rowids = self._rowids(plan)
-        page = self._fetch_page(plan, rowids[:size], version)
-        result: dict[str, Any] = {"totalSize": len(rowids), "done": len(rowids) <= size}
-        if len(rowids) > size:
-            locator = self.cursors.open(plan, rowids, size)
-            result["nextRecordsUrl"] = f"/services/data/v{version}/query/{locator}-{size}"
-        result["records"] = page
-        return result
+        cursor, rows = self._open_cursor(plan, size)
+        return self._page_result(cursor, 0, rows, version)
 
     def next_page(self, locator: str, api_version: str) -> dict[str, Any]:
         """Return the page a `nextRecordsUrl` names (`locator` is its last path segment).
@@ -197,17 +194,10 @@ class QueryEngine:
             raise invalid_locator()
         cursor = self.cursors.get(key)
         offset = int(offset_text)
-        total = len(cursor.rowids)
-        if offset >= total:
+        if offset >= cursor.total:
             raise invalid_locator()
-        version = _version(api_version)
-        end = offset + cursor.batch_size
-        page = self._fetch_page(cursor.plan, cursor.rowids[offset:end], version)
-        result: dict[str, Any] = {"totalSize": total, "done": end >= total}
-        if end < total:
-            result["nextRecordsUrl"] = f"/services/data/v{version}/query/{key}-{end}"
-        result["records"] = page
-        return result
+        rows = self._cursor_rows(cursor, offset)
+        return self._page_result(cursor, offset, rows, _version(api_version), key)
 
     def iter_records(
         self,
@@ -235,9 +225,69 @@ class QueryEngine:
         if isinstance(plan, AggregatePlan):
             yield from self._aggregate_records(plan, limit=None)
             return
-        rowids = self._rowids(plan)
-        for start in range(0, len(rowids), MAX_BATCH_SIZE):
-            yield from self._fetch_page(plan, rowids[start : start + MAX_BATCH_SIZE], version)
+        cursor, rows = self._open_cursor(plan, MAX_BATCH_SIZE, count=False)
+        offset = 0
+        while rows:
+            yield from self._build_page(plan, rows, version)
+            offset += len(rows)
+            if len(rows) < MAX_BATCH_SIZE:
+                return
+            rows = self._cursor_rows(cursor, offset)
+
+    # --- paging ---------------------------------------------------------------
+
+    def _open_cursor(
+        self, plan: RecordPlan, size: int, *, count: bool = True
+    ) -> tuple[Cursor, list[Row]]:
+        """A cursor over the whole result and the rows of its first page.
+
+        An ordered result snapshots its row ids; a result in row id order is counted
+        and read in row id ranges, which avoids materialising a million ids.
+        """
+        connection = self.org.store.connection
+        if not plan.keyset:
+            rowids = self._rowids(plan)
+            cursor = Cursor(plan, len(rowids), size, 0.0, rowids=rowids)
+            return cursor, self._rows_by_id(plan, rowids[:size])
+        with self.org.store.lock:
+            total = connection.execute(plan.count_sql()).fetchone()[0] if count else -1
+            rows = connection.execute(plan.keyset_sql(), (_BEFORE_FIRST_ROWID, size)).fetchall()
+        cursor = Cursor(plan, total, size, 0.0)
+        if rows:
+            cursor.resume[len(rows)] = rows[-1][-1]
+        return cursor, rows
+
+    def _cursor_rows(self, cursor: Cursor, offset: int) -> list[Row]:
+        size = cursor.batch_size
+        if cursor.rowids is not None:
+            return self._rows_by_id(cursor.plan, cursor.rowids[offset : offset + size])
+        connection = self.org.store.connection
+        with self.org.store.lock:
+            after = cursor.resume.get(offset)
+            if after is None:
+                rows = connection.execute(cursor.plan.offset_sql(), (size, offset)).fetchall()
+            else:
+                rows = connection.execute(cursor.plan.keyset_sql(), (after, size)).fetchall()
+            if rows:
+                cursor.resume[offset + len(rows)] = rows[-1][-1]
+        return rows
+
+    def _page_result(
+        self,
+        cursor: Cursor,
+        offset: int,
+        rows: list[Row],
+        version: str,
+        locator: str | None = None,
+    ) -> dict[str, Any]:
+        end = offset + cursor.batch_size
+        done = end >= cursor.total or len(rows) < cursor.batch_size
+        result: dict[str, Any] = {"totalSize": cursor.total, "done": done}
+        if not done:
+            key = locator or self.cursors.open(cursor)
+            result["nextRecordsUrl"] = f"/services/data/v{version}/query/{key}-{end}"
+        result["records"] = self._build_page(cursor.plan, rows, version)
+        return result
 
     def _count(self, plan: CountPlan) -> int:
         with self.org.store.lock:
@@ -261,7 +311,8 @@ class QueryEngine:
             del rowids[MAX_OFFSET_RESULT:]
         return rowids
 
-    def _fetch_page(self, plan: RecordPlan, rowids: Sequence[int], version: str) -> list[Record]:
+    def _rows_by_id(self, plan: RecordPlan, rowids: Sequence[int]) -> list[Row]:
+        """The rows with these row ids, in the given order (deleted ones left out)."""
         if not rowids:
             return []
         with self.org.store.lock:
@@ -269,9 +320,11 @@ class QueryEngine:
                 plan.page_sql(), (json.dumps(list(rowids)),)
             ).fetchall()
         by_rowid = {row[-1]: row for row in rows}
-        ordered = [by_rowid[rowid] for rowid in rowids if rowid in by_rowid]
-        records = [plan.shape.build(row, version) for row in ordered]
-        self._fill_children(plan, ordered, records, version)
+        return [by_rowid[rowid] for rowid in rowids if rowid in by_rowid]
+
+    def _build_page(self, plan: RecordPlan, rows: list[Row], version: str) -> list[Record]:
+        records = [plan.shape.build(row, version) for row in rows]
+        self._fill_children(plan, rows, records, version)
         return records
 
     def _fill_children(

@@ -160,10 +160,10 @@ def _aggregate(scope: Scope, call: ast.FunctionCall, name: str) -> Operand:
         raise errors.malformed_query(msg, scope.context.soql, call.position)
     if name == "COUNT":
         return Operand(f"COUNT({inner.sql})", "int", name, None, None, True, name)
-    if inner.field is not None and not inner.field.aggregatable:
-        raise _unsupported(scope, call, inner.name)
     if name == "COUNT_DISTINCT":
         return Operand(f"COUNT(DISTINCT {inner.sql})", "int", name, None, None, True, name)
+    if inner.field is not None and not inner.field.aggregatable:
+        raise _unsupported(scope, call, inner.name)
     if name in {"SUM", "AVG"}:
         if inner.type not in NUMBER_TYPES:
             raise _unsupported(scope, call, inner.name)

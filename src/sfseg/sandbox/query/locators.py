@@ -16,7 +16,7 @@ import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sfseg.sandbox.query.errors import QueryError
 from sfseg.sandbox.query.plan import RecordPlan
@@ -34,10 +34,19 @@ _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 @dataclass
 class Cursor:
+    """One open query: the plan and how to find any page of it again.
+
+    An ordered result keeps `rowids`, the row ids of the whole result in order. A
+    result in row id order (no ORDER BY, LIMIT or OFFSET) keeps only `resume`: the
+    last row id before each offset handed out, so the next page is a range read.
+    """
+
     plan: RecordPlan
-    rowids: array[int]
+    total: int
     batch_size: int
     last_used: float
+    rowids: array[int] | None = None
+    resume: dict[int, int] = field(default_factory=dict)
 
 
 def invalid_locator() -> QueryError:
@@ -66,13 +75,14 @@ class CursorStore:
             self._expire()
             return len(self._cursors)
 
-    def open(self, plan: RecordPlan, rowids: array[int], batch_size: int) -> str:
+    def open(self, cursor: Cursor) -> str:
         """Store a cursor and return its locator id (an 18-character `01g...` id)."""
         body = "".join(secrets.choice(_BASE62) for _ in range(12))
         locator = to_18(_LOCATOR_PREFIX + body)
         with self._lock:
             self._expire()
-            self._cursors[locator] = Cursor(plan, rowids, batch_size, self._monotonic())
+            cursor.last_used = self._monotonic()
+            self._cursors[locator] = cursor
             while len(self._cursors) > self.max_open:
                 self._cursors.popitem(last=False)
         return locator

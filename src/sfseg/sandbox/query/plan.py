@@ -80,6 +80,33 @@ class RecordPlan:
         """The row ids of the whole result, in result order."""
         return self.statement(self.rowid)
 
+    @property
+    def keyset(self) -> bool:
+        """Whether pages can be read by row id ranges: the result is in row id order
+        (no ORDER BY) and is not cut by LIMIT or OFFSET."""
+        return not self.order_by and self.limit is None and self.offset is None
+
+    def count_sql(self) -> str:
+        sql = f"SELECT COUNT(*) FROM {self.from_sql}"
+        if self.where:
+            sql += " WHERE " + " AND ".join(self.where)
+        return sql
+
+    def keyset_sql(self) -> str:
+        """Up to `?` rows after row id `?` (bound in that order: row id, then count);
+        the row id is the last column."""
+        where = " AND ".join([*self.where, f"{self.rowid} > ?"])
+        return (
+            f"SELECT {self.columns.sql()}, {self.rowid} FROM {self.from_sql} WHERE {where} "
+            f"ORDER BY {self.rowid} LIMIT ?"
+        )
+
+    def offset_sql(self) -> str:
+        """Up to `?` rows after skipping `?` rows (bound in that order), for a keyset
+        cursor asked for an offset it did not hand out; the row id is the last column."""
+        sql = self.statement(f"{self.columns.sql()}, {self.rowid}", with_limit=False)
+        return sql + " LIMIT ? OFFSET ?"
+
     def page_sql(self) -> str:
         """The rows whose row ids are bound as one JSON array; the row id is the last column."""
         sql = f"SELECT {self.columns.sql()}, {self.rowid} FROM {self.from_sql} WHERE {self.rowid} IN {JSON_VALUES}"

@@ -98,7 +98,9 @@ class Scope:
     def deleted_filter(self) -> str | None:
         if self.context.include_deleted:
             return None
-        return f"{self.root_alias}.{identifier('IsDeleted')} = 0"
+        # The unary + keeps SQLite from choosing an IsDeleted index over a selective
+        # one (Email, a lookup): nearly every row has IsDeleted = 0.
+        return f"+{self.root_alias}.{identifier('IsDeleted')} = 0"
 
     def resolve(self, path: ast.FieldPath) -> Resolved:
         """Resolve a field path, adding the joins it needs.
