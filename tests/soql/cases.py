@@ -687,6 +687,19 @@ INVALID: list[Invalid] = [
         1,
         57,
     ),
+    # Nesting deeper than the parser's limit of 150 tree levels.
+    (
+        "SELECT Id FROM A WHERE " + "NOT (" * 300 + "A = 1" + ")" * 300,
+        "nested more than 150 levels",
+        1,
+        1524,
+    ),
+    (
+        "SELECT Id FROM A WHERE " + "FORMAT(" * 200 + "A" + ")" * 200 + " = 1",
+        "nested more than 150",
+        1,
+        1060,
+    ),
     # Multi-line statements report the row.
     ("SELECT Id\nFROM Contact\nWHERE Name = 'x'\nLIMT 5", "unexpected token: 'LIMT'", 4, 1),
     (

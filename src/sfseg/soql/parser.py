@@ -9,6 +9,7 @@ into SoqlSyntaxError with Salesforce's wording and 1-based positions.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -22,7 +23,7 @@ from sfseg.soql.errors import (
     TOO_LONG_MESSAGE,
     SoqlSyntaxError,
 )
-from sfseg.soql.rules import check_condition, check_query
+from sfseg.soql.rules import check_condition, check_depth, check_query
 from sfseg.soql.transform import SoqlTransformer
 from sfseg.soql.vocabulary import RELATIVE_DATES_WITH_N, RESERVED_WORDS
 
@@ -66,6 +67,7 @@ def parse(text: str) -> ast.Query:
     empty, longer than 100,000 characters, or not valid SOQL.
     """
     query: ast.Query = _run(text, "start_query")
+    _located_in(text, check_depth, query)
     _located_in(text, check_query, query)
     return query
 
@@ -76,6 +78,7 @@ def parse_condition(text: str) -> ast.Condition:
     Positions count from the start of *text*. Raises SoqlSyntaxError like `parse`.
     """
     condition: ast.Condition = _run(text, "start_condition")
+    _located_in(text, check_depth, condition)
     _located_in(text, check_condition, condition)
     return condition
 
@@ -94,7 +97,7 @@ def _run(text: str, start: str) -> Any:
         raise exc.with_statement(text) from None
 
 
-def _located_in(text: str, check: Any, node: Any) -> None:
+def _located_in(text: str, check: Callable[[Any], None], node: Any) -> None:
     try:
         check(node)
     except SoqlSyntaxError as exc:

@@ -7,6 +7,9 @@ They need the whole tree, so they run after parsing:
 - a semi-join sub-select selects one plain field and has no semi-join, ORDER BY,
   LIMIT or OFFSET of its own;
 - HAVING contains no semi-join.
+A tree deeper than MAX_DEPTH levels (nested parentheses, NOT, subqueries or
+function calls) is rejected before the other checks, because the checks, the
+renderer and the executor walk trees recursively.
 Limits that need data or metadata (OFFSET above 2,000, field types) belong to the
 executor.
 """
@@ -18,9 +21,66 @@ from collections.abc import Iterator
 from sfseg.soql import ast
 from sfseg.soql.errors import SoqlSyntaxError
 
-__all__ = ["MAX_SEMI_JOINS", "check_condition", "check_query"]
+__all__ = ["MAX_DEPTH", "MAX_SEMI_JOINS", "check_condition", "check_query", "check_depth"]
 
 MAX_SEMI_JOINS = 2
+# Far beyond any real statement, and well inside Python's default recursion limit
+# for the recursive walks over the tree (each level costs them up to three frames).
+MAX_DEPTH = 150
+
+
+def check_depth(node: ast.Query | ast.Condition) -> None:
+    """Raise SoqlSyntaxError if the tree under *node* is more than MAX_DEPTH levels deep.
+
+    Walks the tree with an explicit stack, so it cannot itself run out of recursion.
+    """
+    # Each entry carries the nearest position seen on its path, to locate the error.
+    stack: list[tuple[object, int, ast.Position | None]] = [(node, 1, None)]
+    while stack:
+        current, depth, position = stack.pop()
+        own = getattr(current, "position", None)
+        if isinstance(own, ast.Position):
+            position = own
+        if depth > MAX_DEPTH:
+            msg = (
+                f"statement is nested more than {MAX_DEPTH} levels deep; "
+                "flatten the parentheses, NOT operators or subqueries"
+            )
+            raise _located(msg, position or _first_position(current))
+        stack.extend((child, depth + 1, position) for child in _tree_children(current))
+
+
+def _first_position(node: object) -> ast.Position | None:
+    """Return the position of the first node under *node* that has one."""
+    queue = [node]
+    while queue:
+        current = queue.pop(0)
+        position = getattr(current, "position", None)
+        if isinstance(position, ast.Position):
+            return position
+        queue.extend(_tree_children(current))
+    return None
+
+
+def _tree_children(node: object) -> tuple[object, ...]:
+    if isinstance(node, ast.Query):
+        clauses = (node.where, node.having, node.group_by, *node.order_by)
+        return (*node.select, *(clause for clause in clauses if clause is not None))
+    if isinstance(node, ast.And | ast.Or):
+        return node.items
+    if isinstance(node, ast.Not):
+        return (node.item,)
+    if isinstance(node, ast.Comparison):
+        return (node.left, node.right)
+    if isinstance(node, ast.FunctionCall):
+        return node.args
+    if isinstance(node, ast.SubQuery):
+        return (node.query,)
+    if isinstance(node, ast.SelectField | ast.OrderItem):
+        return (node.expression,)
+    if isinstance(node, ast.GroupBy):
+        return node.expressions
+    return ()
 
 
 def check_query(query: ast.Query) -> None:
