@@ -1,0 +1,1025 @@
+"""analyze_segment: who is in a segment, how they compare with everyone, how they behave.
+
+Every figure is computed in Salesforce with aggregate SOQL, filtered to the members
+by a semi-join on `CampaignMember.CampaignId`, so the cost does not grow with the
+segment. The queries go out in Composite calls of at most five queries each (the
+Composite limit), together with the describe and Campaign reads they need:
+
+- call 1: member counts by type and status; the demographic groupings of the segment
+  and of the whole population, each as one query grouped by every groupable field
+  (marginals are summed locally); opportunities through the member contacts;
+- call 2: opportunities through contact roles and through the member's account;
+  cases; tasks and events of the last 90 days;
+- call 3: annual-revenue bands (currency fields cannot be grouped, so each band edge
+  is one count), overlap with the other segments, and any follow-up query;
+- one Reports API run.
+
+A grouping that reaches 2,000 groups (Salesforce's limit for one aggregate result) is
+sliced: it is asked again one field at a time, ordered by count, and the values past
+the 2,000 most frequent are summed into `(other)`. A member stored both as a lead and
+as that lead's converted contact counts once, as the contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel, Field
+
+from sfseg.salesforce.errors import NotFoundError, SalesforceError
+from sfseg.segments.criteria.fieldmap import counterpart
+from sfseg.segments.criteria.metadata import FieldInfo, MetadataCache
+from sfseg.segments.criteria.paths import PathError, resolve_path
+from sfseg.segments.segment import SegmentInfo
+from sfseg.segments.store import Store
+from sfseg.segments.store.models import Segment, utcnow
+from sfseg.soql import format_literal
+
+__all__ = [
+    "DEFAULT_DIMENSIONS",
+    "Analysis",
+    "Dimension",
+    "analyze_segment",
+]
+
+logger = logging.getLogger("sfseg.segments")
+
+# One aggregate query answers at most 2,000 groups (more raises EXCEEDED_ID_LIMIT).
+MAX_GROUPS = 2000
+# Composite: at most five query subrequests and 25 subrequests in all per call.
+QUERIES_PER_CALL = 5
+SUBREQUESTS_PER_CALL = 25
+ACTIVITY_WINDOW = "LAST_N_DAYS:90"
+OTHER_VALUE = "(other)"
+REPORT_STATE_KEY = "analysis_report_id"
+REPORT_NAME = "sfseg segment analysis"
+REPORT_GROUPINGS = ("COUNTRY", "LEAD_SOURCE")
+CAMPAIGN_ROLLUPS = (
+    "NumberOfContacts",
+    "NumberOfLeads",
+    "NumberOfConvertedLeads",
+    "NumberOfResponses",
+    "NumberOfOpportunities",
+    "NumberOfWonOpportunities",
+    "AmountAllOpportunities",
+    "AmountWonOpportunities",
+)
+
+
+# --- dimensions -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    """A demographic: its field path on Contact and on Lead, and optional numeric bands.
+
+    `bands` are the lower edges of each band; a value falls in the last band whose edge
+    it reaches.
+    """
+
+    name: str
+    contact: str | None
+    lead: str | None
+    bands: tuple[Decimal, ...] = ()
+
+    def path(self, sobject: str) -> str | None:
+        return self.contact if sobject == "Contact" else self.lead
+
+
+EMPLOYEE_BANDS = tuple(Decimal(n) for n in (0, 10, 50, 200, 1000, 5000))
+REVENUE_BANDS = tuple(Decimal(n) for n in (0, 10_000_000, 1_000_000_000))
+
+DEFAULT_DIMENSIONS = (
+    Dimension("country", "MailingCountry", "Country"),
+    Dimension("state", "MailingState", "State"),
+    Dimension("title", "Title", "Title"),
+    Dimension("department", "Department", None),
+    Dimension("lead_source", "LeadSource", "LeadSource"),
+    Dimension("industry", "Account.Industry", "Industry"),
+    Dimension("employees", "Account.NumberOfEmployees", "NumberOfEmployees", EMPLOYEE_BANDS),
+    Dimension("annual_revenue", "Account.AnnualRevenue", "AnnualRevenue", REVENUE_BANDS),
+    Dimension("rating", None, "Rating"),
+)
+
+
+def dimensions_for(fields: Sequence[str] | None) -> tuple[Dimension, ...]:
+    """The default dimensions, or one per field path given (mapped between Contact and Lead)."""
+    if not fields:
+        return DEFAULT_DIMENSIONS
+    chosen = []
+    for path in fields:
+        known = next(
+            (
+                d
+                for d in DEFAULT_DIMENSIONS
+                if path.lower() in (d.name, (d.contact or "").lower(), (d.lead or "").lower())
+            ),
+            None,
+        )
+        if known is not None:
+            chosen.append(known)
+            continue
+        on_lead = counterpart(path, "Lead") or path
+        on_contact = counterpart(path, "Contact") or path
+        chosen.append(Dimension(path, on_contact, on_lead))
+    return tuple(chosen)
+
+
+def band_label(edges: Sequence[Decimal], index: int) -> str:
+    """Label band `index`: `10-49` for small whole numbers, `10M-1B` (upper edge excluded)
+    for large ones, `5000+` for the last band."""
+    low = edges[index]
+    if index + 1 == len(edges):
+        return f"{_short(low)}+"
+    high = edges[index + 1]
+    if high < 1_000_000:
+        return f"{low}-{high - 1}"
+    return f"{_short(low)}-{_short(high)}"
+
+
+def _short(value: Decimal) -> str:
+    for size, suffix in ((Decimal(10**9), "B"), (Decimal(10**6), "M")):
+        if value >= size and value % size == 0:
+            return f"{value // size}{suffix}"
+    return str(value)
+
+
+def band_of(edges: Sequence[Decimal], value: Decimal) -> int:
+    index = 0
+    for position, edge in enumerate(edges):
+        if value >= edge:
+            index = position
+    return index
+
+
+# --- result model -----------------------------------------------------------
+
+
+class Size(BaseModel):
+    members: int
+    contacts: int
+    leads: int
+    responded: int
+    response_rate: float | None
+    by_status: dict[str, int]
+    leads_counted_as_contacts: int = 0
+
+
+class DemographicValue(BaseModel):
+    value: str | None
+    count: int
+    share: float | None
+    population_count: int
+    population_share: float | None
+    lift: float | None
+
+
+class Demographic(BaseModel):
+    name: str
+    fields: dict[str, str]
+    values: list[DemographicValue]
+    sliced: bool = False
+
+
+class OpportunityStats(BaseModel):
+    count: int = 0
+    open: int = 0
+    won: int = 0
+    lost: int = 0
+    won_amount: Decimal = Decimal(0)
+    win_rate: float | None = None
+    average_deal_size: Decimal | None = None
+    last_close_date: dt.date | None = None
+
+
+class CaseStats(BaseModel):
+    count: int = 0
+    open: int = 0
+    by_priority: dict[str, int] = Field(default_factory=dict)
+
+
+class ActivityStats(BaseModel):
+    tasks_last_90_days: int = 0
+    events_last_90_days: int = 0
+    last_activity_date: dt.date | None = None
+
+
+class Behaviour(BaseModel):
+    opportunities: dict[str, OpportunityStats] = Field(default_factory=dict)
+    cases: CaseStats = Field(default_factory=CaseStats)
+    activities: ActivityStats = Field(default_factory=ActivityStats)
+    campaign: dict[str, Decimal | int | None] = Field(default_factory=dict)
+
+
+class ReportResult(BaseModel):
+    report_id: str | None
+    groupings: list[str] = Field(default_factory=list)
+    rows: list[dict[str, Any]] = Field(default_factory=list)
+    grand_total: dict[str, Decimal | None] = Field(default_factory=dict)
+    truncated: bool = False
+    error: str | None = None
+
+
+class Overlap(BaseModel):
+    segment_id: str
+    name: str
+    campaign_id: str
+    shared: int
+
+
+class Analysis(BaseModel):
+    """The analysis of one segment; `model_dump(mode="json")` is the `--json` output."""
+
+    segment_id: str
+    name: str
+    campaign_id: str
+    target: str
+    analyzed_at: dt.datetime
+    size: Size
+    demographics: dict[str, Demographic]
+    behaviour: Behaviour
+    report: ReportResult | None
+    overlap: list[Overlap]
+    api_calls: int
+    notes: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+# --- query batching ---------------------------------------------------------
+
+Handler = Callable[[list[dict[str, Any]]], None]
+ErrorHandler = Callable[[SalesforceError], None]
+
+
+@dataclass
+class _Pending:
+    reference_id: str
+    soql: str
+    handle: Handler
+    on_error: ErrorHandler | None = None
+
+
+@dataclass
+class _Get:
+    reference_id: str
+    url: str
+    handle: Callable[[Any], object]
+
+
+class _Batcher:
+    """Sends queued queries and GETs in Composite calls of at most five queries each."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.queries: list[_Pending] = []
+        self.gets: list[_Get] = []
+        self._counter = 0
+
+    def query(self, soql: str, handle: Handler, on_error: ErrorHandler | None = None) -> None:
+        self._counter += 1
+        self.queries.append(_Pending(f"q{self._counter}", soql, handle, on_error))
+
+    def get(self, url: str, handle: Callable[[Any], object]) -> None:
+        self._counter += 1
+        self.gets.append(_Get(f"g{self._counter}", url, handle))
+
+    def run_round(self) -> bool:
+        """Send one Composite call; False when nothing was queued."""
+        queries, self.queries = self.queries[:QUERIES_PER_CALL], self.queries[QUERIES_PER_CALL:]
+        room = SUBREQUESTS_PER_CALL - len(queries)
+        gets, self.gets = self.gets[:room], self.gets[room:]
+        if not queries and not gets:
+            return False
+        requests = [
+            {
+                "method": "GET",
+                "url": self.client.data_path("query/") + "?q=" + quote(p.soql, safe=""),
+                "referenceId": p.reference_id,
+            }
+            for p in queries
+        ] + [{"method": "GET", "url": g.url, "referenceId": g.reference_id} for g in gets]
+        answers = {a.reference_id: a for a in self.client.composite(requests)}
+        for get in gets:
+            answer = answers[get.reference_id]
+            error = answer.error("GET", get.url)
+            if error is not None:
+                raise error
+            get.handle(answer.body)
+        for pending in queries:
+            self._dispatch(pending, answers[pending.reference_id])
+        return True
+
+    def _dispatch(self, pending: _Pending, answer: Any) -> None:
+        error = answer.error("GET", f"query {pending.soql[:80]}")
+        if error is not None:
+            if pending.on_error is None:
+                raise error
+            pending.on_error(error)
+            return
+        body = answer.body or {}
+        records = [dict(r) for r in body.get("records") or ()]
+        if not body.get("done", True) and body.get("nextRecordsUrl"):
+            # A plain (non-aggregate) query of more than one page; rare here.
+            page = body
+            while not page.get("done", True):
+                page = self.client.get_json(str(page["nextRecordsUrl"]))
+                records.extend(dict(r) for r in page.get("records") or ())
+        pending.handle(records)
+
+    def run(self) -> None:
+        while self.run_round():
+            pass
+
+
+# --- value helpers ----------------------------------------------------------
+
+
+def _int(value: Any) -> int:
+    return 0 if value is None else int(value)
+
+
+def _decimal(value: Any) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _max_date(*values: dt.date | None) -> dt.date | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return None if denominator == 0 else round(numerator / denominator, 6)
+
+
+def _value_key(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- the analysis run -------------------------------------------------------
+
+
+@dataclass
+class _Counts:
+    """Value counts of one dimension on one side (segment or population)."""
+
+    values: dict[str | None, int] = field(default_factory=lambda: defaultdict(int))
+    sliced: bool = False
+
+
+@dataclass
+class _Run:
+    client: Any
+    store: Store
+    segment: SegmentInfo
+    dimensions: tuple[Dimension, ...]
+    objects: tuple[str, ...]
+    metadata: MetadataCache
+    batch: _Batcher
+    notes: list[str] = field(default_factory=list)
+    type_status: dict[tuple[str, str, bool], int] = field(default_factory=dict)
+    duals: int = 0
+    dual_responded: int = 0
+    seg: dict[tuple[str, str], _Counts] = field(default_factory=dict)
+    pop: dict[tuple[str, str], _Counts] = field(default_factory=dict)
+    last_activity: dt.date | None = None
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    overlap: list[Overlap] = field(default_factory=list)
+    totals: dict[tuple[str, bool], int] = field(default_factory=dict)
+    band_finishers: list[tuple[dict[int, int], int, Callable[[], None]]] = field(
+        default_factory=list
+    )
+
+    @property
+    def campaign_id(self) -> str:
+        assert self.segment.campaign_id is not None
+        return self.segment.campaign_id
+
+    def member_filter(self, id_field: str = "ContactId", extra: str = "") -> str:
+        where = f"CampaignId = {format_literal(self.campaign_id)}{extra}"
+        return f"(SELECT {id_field} FROM CampaignMember WHERE {where})"
+
+    def object_filter(self, sobject: str) -> str:
+        if sobject == "Contact":
+            return f"Id IN {self.member_filter('ContactId')}"
+        # A lead member that is also present as its converted contact counts as the contact.
+        return f"Id IN {self.member_filter('LeadId')}"
+
+
+def _load_segment(store: Store, segment_id: str) -> SegmentInfo:
+    with store.session() as session:
+        row = store.find_segment(session, segment_id)
+        info = SegmentInfo.from_row(row)
+    if info.campaign_id is None:
+        msg = f"segment {info.name} ({info.id}) has no Campaign yet; run `sfseg segments create` again to finish it"
+        raise ValueError(msg)
+    return info
+
+
+def _queue_describes(run: _Run) -> None:
+    for sobject in (*run.objects, "Account"):
+        url = run.client.data_path(f"sobjects/{sobject}/describe/")
+        run.batch.get(url, run.metadata.add)
+
+
+def _queue_campaign(run: _Run) -> None:
+    fields = ",".join(CAMPAIGN_ROLLUPS)
+    url = run.client.data_path(f"sobjects/Campaign/{run.campaign_id}") + f"?fields={fields}"
+
+    def handle(body: Mapping[str, Any]) -> None:
+        for name in CAMPAIGN_ROLLUPS:
+            value = body.get(name)
+            run.behaviour.campaign[name] = (
+                _decimal(value) if name.startswith("Amount") else _int(value)
+            )
+
+    run.batch.get(url, handle)
+
+
+def _queue_size(run: _Run) -> None:
+    soql = (
+        "SELECT Type, Status, HasResponded, COUNT(Id) n FROM CampaignMember "
+        f"WHERE CampaignId = {format_literal(run.campaign_id)} GROUP BY Type, Status, HasResponded"
+    )
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            key = (
+                str(row.get("Type") or ""),
+                str(row.get("Status") or ""),
+                bool(row.get("HasResponded")),
+            )
+            run.type_status[key] = run.type_status.get(key, 0) + _int(row.get("n"))
+
+    run.batch.query(soql, handle)
+
+
+def _queue_duals(run: _Run) -> None:
+    member_leads = run.member_filter("LeadId")
+    member_contacts = run.member_filter("ContactId")
+    for responded in (False, True):
+        extra = " AND HasResponded = true" if responded else ""
+        soql = (
+            (
+                "SELECT COUNT(Id) n FROM Lead "
+                f"WHERE Id IN {run.member_filter('LeadId', extra)} AND ConvertedContactId IN {member_contacts}"
+            )
+            if responded
+            else (
+                f"SELECT COUNT(Id) n FROM Lead WHERE Id IN {member_leads} AND ConvertedContactId IN {member_contacts}"
+            )
+        )
+
+        def handle(rows: list[dict[str, Any]], responded: bool = responded) -> None:
+            count = _int(rows[0].get("n")) if rows else 0
+            if responded:
+                run.dual_responded = count
+            else:
+                run.duals = count
+
+        run.batch.query(soql, handle)
+
+
+# --- demographics -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    dimension: Dimension
+    path: str
+    field: FieldInfo
+
+    @property
+    def key(self) -> str:
+        return self.path.split(".")[-1]
+
+
+def _columns(run: _Run, sobject: str) -> list[_Column]:
+    columns = []
+    for dimension in run.dimensions:
+        path = dimension.path(sobject)
+        if path is None:
+            continue
+        try:
+            resolved = resolve_path(run.metadata, sobject, path)
+        except PathError as exc:
+            if dimension in DEFAULT_DIMENSIONS:
+                continue
+            run.notes.append(f"{dimension.name} left out on {sobject}: {exc}")
+            continue
+        columns.append(_Column(dimension, resolved.dotted, resolved.field))
+    return columns
+
+
+def _side(run: _Run, segment_side: bool) -> dict[tuple[str, str], _Counts]:
+    return run.seg if segment_side else run.pop
+
+
+def _record_values(counts: _Counts, column: _Column, value: Any, n: int) -> None:
+    if column.dimension.bands:
+        if value is None:
+            counts.values[None] += n
+        else:
+            counts.values[
+                band_label(column.dimension.bands, band_of(column.dimension.bands, _decimal(value)))
+            ] += n
+        return
+    counts.values[_value_key(value)] += n
+
+
+def _queue_grouping(
+    run: _Run,
+    sobject: str,
+    columns: list[_Column],
+    *,
+    segment_side: bool,
+    counters: Sequence[tuple[_Column, dict[int, int]]] = (),
+) -> None:
+    """One aggregate query grouped by every column; falls back to one query per column."""
+    if not columns:
+        return
+    where = f" WHERE {run.object_filter(sobject)}" if segment_side else ""
+    keys = [c.key for c in columns]
+    names = ", ".join(c.path for c in columns)
+    extra = ", MAX(LastActivityDate) lastact" if segment_side else ""
+    extra += "".join(
+        f", COUNT({column.path}) b{index}" for index, (column, _) in enumerate(counters)
+    )
+    soql = f"SELECT {names}, COUNT(Id) n{extra} FROM {sobject}{where} GROUP BY {names} ORDER BY COUNT(Id) DESC LIMIT {MAX_GROUPS}"
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        if len(rows) >= MAX_GROUPS and len(columns) > 1:
+            for position, column in enumerate(columns):
+                _queue_grouping(
+                    run,
+                    sobject,
+                    [column],
+                    segment_side=segment_side,
+                    counters=counters if position == 0 else (),
+                )
+            return
+        side = _side(run, segment_side)
+        for _column, at_least in counters:
+            at_least[0] = 0
+        run.totals[(sobject, segment_side)] = sum(_int(row.get("n")) for row in rows)
+        for row in rows:
+            n = _int(row.get("n"))
+            for index, (_column, at_least) in enumerate(counters):
+                at_least[0] += _int(row.get(f"b{index}"))
+            if segment_side:
+                run.last_activity = _max_date(run.last_activity, _date(row.get("lastact")))
+            for column, key in zip(columns, keys, strict=True):
+                counts = side.setdefault((column.dimension.name, sobject), _Counts())
+                _record_values(counts, column, row.get(key), n)
+        if len(rows) >= MAX_GROUPS:
+            _queue_other(run, sobject, columns[0], segment_side=segment_side)
+
+    run.batch.query(soql, handle)
+
+
+def _queue_other(run: _Run, sobject: str, column: _Column, *, segment_side: bool) -> None:
+    """Count the records past the 2,000 most frequent values of a column as `(other)`."""
+    where = f" WHERE {run.object_filter(sobject)}" if segment_side else ""
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        total = _int(rows[0].get("n")) if rows else 0
+        counts = _side(run, segment_side).setdefault((column.dimension.name, sobject), _Counts())
+        counts.values[OTHER_VALUE] += total - sum(counts.values.values())
+        counts.sliced = True
+
+    run.batch.query(f"SELECT COUNT(Id) n FROM {sobject}{where}", handle)
+
+
+def _band_counter(
+    run: _Run, sobject: str, column: _Column, *, segment_side: bool
+) -> dict[int, int]:
+    """Counts of values at or above each band edge; complete once every edge has one."""
+    edges = column.dimension.bands
+    at_least: dict[int, int] = {}
+    key = (column.dimension.name, sobject)
+
+    def finish() -> None:
+        counts = _side(run, segment_side).setdefault(key, _Counts())
+        for index in range(len(edges)):
+            upper = at_least[index + 1] if index + 1 < len(edges) else 0
+            counts.values[band_label(edges, index)] += at_least[index] - upper
+        total = run.totals.get((sobject, segment_side))
+        if total is not None:
+            counts.values[None] += total - at_least[0]
+
+    run.band_finishers.append((at_least, len(edges), finish))
+    return at_least
+
+
+def _queue_band_edges(
+    run: _Run,
+    sobject: str,
+    column: _Column,
+    at_least: dict[int, int],
+    *,
+    segment_side: bool,
+    first: int,
+) -> None:
+    """Bands of a currency field, which SOQL cannot group: one count per band edge."""
+    base = f" AND {run.object_filter(sobject)}" if segment_side else ""
+    for index, edge in enumerate(column.dimension.bands):
+        if index < first:
+            continue
+        soql = (
+            f"SELECT COUNT(Id) n FROM {sobject} WHERE {column.path} >= {format_literal(edge)}{base}"
+        )
+
+        def handle(rows: list[dict[str, Any]], index: int = index) -> None:
+            at_least[index] = _int(rows[0].get("n")) if rows else 0
+
+        run.batch.query(soql, handle)
+
+
+def _queue_demographics(run: _Run) -> None:
+    for sobject in run.objects:
+        columns = _columns(run, sobject)
+        groupable = [c for c in columns if c.field.groupable]
+        banded = [c for c in columns if not c.field.groupable and c.dimension.bands]
+        for column in columns:
+            if column not in groupable and column not in banded:
+                run.notes.append(
+                    f"{column.dimension.name} left out on {sobject}: {column.path} cannot be grouped"
+                )
+        for segment_side in (True, False):
+            counters = [
+                (c, _band_counter(run, sobject, c, segment_side=segment_side)) for c in banded
+            ]
+            _queue_grouping(run, sobject, groupable, segment_side=segment_side, counters=counters)
+            for column, at_least in counters:
+                # With a grouping query, COUNT(field) there gives the count at the first edge (0).
+                first = 1 if groupable and column.dimension.bands[0] == 0 else 0
+                _queue_band_edges(
+                    run, sobject, column, at_least, segment_side=segment_side, first=first
+                )
+
+
+def _segment_totals(run: _Run) -> dict[str, int]:
+    totals = {"Contact": 0, "Lead": 0}
+    for (kind, _status, _responded), n in run.type_status.items():
+        if kind in totals:
+            totals[kind] += n
+    totals["Lead"] -= run.duals
+    return totals
+
+
+def _population_totals(run: _Run, dimension: str) -> int:
+    return sum(
+        sum(counts.values.values()) for (name, _), counts in run.pop.items() if name == dimension
+    )
+
+
+def _demographics(run: _Run) -> dict[str, Demographic]:
+    result: dict[str, Demographic] = {}
+    for dimension in run.dimensions:
+        seg = _merged(run.seg, dimension.name)
+        pop = _merged(run.pop, dimension.name)
+        if seg is None and pop is None:
+            continue
+        seg_values = seg.values if seg else {}
+        pop_values = pop.values if pop else {}
+        seg_total = sum(seg_values.values())
+        pop_total = sum(pop_values.values())
+        values = []
+        for value in sorted(
+            set(seg_values) | set(pop_values),
+            key=lambda v: (-seg_values.get(v, 0), -pop_values.get(v, 0), v or ""),
+        ):
+            count = seg_values.get(value, 0)
+            share = _ratio(count, seg_total)
+            population_share = _ratio(pop_values.get(value, 0), pop_total)
+            lift = (
+                None
+                if not population_share or share is None
+                else round(share / population_share, 4)
+            )
+            values.append(
+                DemographicValue(
+                    value=value,
+                    count=count,
+                    share=share,
+                    population_count=pop_values.get(value, 0),
+                    population_share=population_share,
+                    lift=lift,
+                )
+            )
+        fields = {sobject: path for sobject in run.objects if (path := dimension.path(sobject))}
+        sliced = bool((seg and seg.sliced) or (pop and pop.sliced))
+        result[dimension.name] = Demographic(
+            name=dimension.name, fields=fields, values=values, sliced=sliced
+        )
+    return result
+
+
+def _merged(side: dict[tuple[str, str], _Counts], name: str) -> _Counts | None:
+    parts = [counts for (dimension, _), counts in side.items() if dimension == name]
+    if not parts:
+        return None
+    merged = _Counts()
+    for part in parts:
+        for value, n in part.values.items():
+            merged.values[value] += n
+        merged.sliced = merged.sliced or part.sliced
+    return merged
+
+
+# --- behaviour ----------------------------------------------------------------
+
+
+def _opportunity_handler(run: _Run, channel: str, count_key: str = "n") -> Handler:
+    def handle(rows: list[dict[str, Any]]) -> None:
+        stats = OpportunityStats()
+        for row in rows:
+            n = _int(row.get(count_key))
+            closed, won = bool(row.get("IsClosed")), bool(row.get("IsWon"))
+            stats.count += n
+            stats.open += 0 if closed else n
+            stats.won += n if won else 0
+            stats.lost += n if closed and not won else 0
+            if won:
+                stats.won_amount += _decimal(row.get("amount"))
+            stats.last_close_date = _max_date(stats.last_close_date, _date(row.get("lastclose")))
+        stats.win_rate = _ratio(stats.won, stats.won + stats.lost)
+        stats.average_deal_size = (
+            (stats.won_amount / stats.won).quantize(Decimal("0.01")) if stats.won else None
+        )
+        run.behaviour.opportunities[channel] = stats
+
+    return handle
+
+
+def _queue_opportunities(run: _Run) -> None:
+    aggregates = "COUNT(Id) n, SUM(Amount) amount, MAX(CloseDate) lastclose"
+    # Contact behaviour is asked even for a lead segment: a member may be a contact.
+    contacts = run.member_filter("ContactId")
+    run.batch.query(
+        f"SELECT IsClosed, IsWon, {aggregates} FROM Opportunity WHERE ContactId IN {contacts} GROUP BY IsClosed, IsWon",
+        _opportunity_handler(run, "contact"),
+    )
+    run.batch.query(
+        "SELECT Opportunity.IsClosed, Opportunity.IsWon, COUNT_DISTINCT(OpportunityId) n, "
+        "SUM(Opportunity.Amount) amount, MAX(Opportunity.CloseDate) lastclose "
+        f"FROM OpportunityContactRole WHERE ContactId IN {contacts} "
+        "GROUP BY Opportunity.IsClosed, Opportunity.IsWon",
+        _opportunity_handler(run, "contact_roles"),
+    )
+    run.batch.query(
+        f"SELECT IsClosed, IsWon, {aggregates} FROM Opportunity "
+        f"WHERE AccountId IN {run.member_filter('Contact.AccountId')} GROUP BY IsClosed, IsWon",
+        _opportunity_handler(run, "account"),
+    )
+    run.batch.query(
+        f"SELECT IsClosed, Priority, COUNT(Id) n FROM Case WHERE ContactId IN {contacts} GROUP BY IsClosed, Priority",
+        lambda rows: _cases(run, rows),
+    )
+
+
+def _queue_activities(run: _Run) -> None:
+    people = run.member_filter("LeadOrContactId")
+    for sobject, attribute in (("Task", "tasks_last_90_days"), ("Event", "events_last_90_days")):
+
+        def handle(rows: list[dict[str, Any]], attribute: str = attribute) -> None:
+            setattr(run.behaviour.activities, attribute, _int(rows[0].get("n")) if rows else 0)
+
+        soql = f"SELECT COUNT(Id) n FROM {sobject} WHERE WhoId IN {people} AND ActivityDate = {ACTIVITY_WINDOW}"
+        run.batch.query(soql, handle)
+
+
+def _cases(run: _Run, rows: list[dict[str, Any]]) -> None:
+    stats = CaseStats()
+    for row in rows:
+        n = _int(row.get("n"))
+        stats.count += n
+        stats.open += 0 if row.get("IsClosed") else n
+        priority = _value_key(row.get("Priority")) or "(none)"
+        stats.by_priority[priority] = stats.by_priority.get(priority, 0) + n
+    run.behaviour.cases = stats
+
+
+# --- overlap ------------------------------------------------------------------
+
+
+def _queue_overlap(run: _Run) -> None:
+    with run.store.session() as session:
+        others = [
+            SegmentInfo.from_row(row)
+            for row in session.query(Segment).filter(
+                Segment.id != run.segment.id, Segment.campaign_id.is_not(None)
+            )
+        ]
+    for other in others:
+        assert other.campaign_id is not None
+        shared: dict[str, int] = {}
+        objects = [o for o in ("Contact", "Lead") if o in run.objects or o == "Contact"]
+        for sobject in objects:
+            id_field = "ContactId" if sobject == "Contact" else "LeadId"
+            theirs = f"(SELECT {id_field} FROM CampaignMember WHERE CampaignId = {format_literal(other.campaign_id)})"
+            soql = f"SELECT COUNT(Id) n FROM {sobject} WHERE Id IN {run.member_filter(id_field)} AND Id IN {theirs}"
+
+            def handle(
+                rows: list[dict[str, Any]],
+                sobject: str = sobject,
+                other: SegmentInfo = other,
+                shared: dict[str, int] = shared,
+                expected: int = len(objects),
+            ) -> None:
+                shared[sobject] = _int(rows[0].get("n")) if rows else 0
+                if len(shared) == expected:
+                    assert other.campaign_id is not None
+                    run.overlap.append(
+                        Overlap(
+                            segment_id=other.id,
+                            name=other.name,
+                            campaign_id=other.campaign_id,
+                            shared=sum(shared.values()),
+                        )
+                    )
+
+            run.batch.query(soql, handle)
+
+
+# --- report -------------------------------------------------------------------
+
+
+def _report_metadata(campaign_id: str) -> dict[str, Any]:
+    return {
+        "name": REPORT_NAME,
+        "reportType": {"type": "CampaignWithCampaignMembers"},
+        "reportFormat": "SUMMARY",
+        "groupingsDown": [
+            {"name": name, "sortOrder": "Asc", "dateGranularity": "None"}
+            for name in REPORT_GROUPINGS
+        ],
+        "aggregates": ["RowCount"],
+        "detailColumns": ["MEMBER_ID", "MEMBER_STATUS"],
+        "reportFilters": [{"column": "CAMPAIGN_ID", "operator": "equals", "value": campaign_id}],
+    }
+
+
+def _run_report(run: _Run, report_id: str | None) -> ReportResult:
+    overrides = {
+        "reportFilters": [{"column": "CAMPAIGN_ID", "operator": "equals", "value": run.campaign_id}]
+    }
+    chosen = report_id or run.store.get_state(REPORT_STATE_KEY)
+    try:
+        if chosen is None:
+            chosen = run.client.reports.create(_report_metadata(run.campaign_id))
+            run.store.set_state(REPORT_STATE_KEY, chosen)
+        try:
+            result = run.client.reports.run(chosen, overrides=overrides)
+        except NotFoundError:
+            if report_id is not None:
+                raise
+            # The stored report was deleted in Salesforce; make it again once.
+            chosen = run.client.reports.create(_report_metadata(run.campaign_id))
+            run.store.set_state(REPORT_STATE_KEY, chosen)
+            result = run.client.reports.run(chosen, overrides=overrides)
+    except SalesforceError as exc:
+        from sfseg.segments.errorlog import record_error
+
+        record_error(run.store, operation="analyze.report", error=exc, segment_id=run.segment.id)
+        return ReportResult(report_id=chosen, error=str(exc))
+    rows = [
+        {
+            **row.groupings,
+            **{k: _int(v) if k == "RowCount" else v for k, v in row.aggregates.items()},
+        }
+        for row in result.rows
+    ]
+    return ReportResult(
+        report_id=chosen,
+        groupings=list(result.grouping_columns),
+        rows=rows,
+        grand_total=dict(result.grand_total),
+        truncated=result.truncated,
+    )
+
+
+# --- assembly -----------------------------------------------------------------
+
+
+def _size(run: _Run) -> Size:
+    by_status: dict[str, int] = defaultdict(int)
+    responded = 0
+    for (_kind, status, has_responded), n in run.type_status.items():
+        by_status[status] += n
+        responded += n if has_responded else 0
+    totals = _segment_totals(run)
+    members = totals["Contact"] + totals["Lead"]
+    responded -= run.dual_responded
+    return Size(
+        members=members,
+        contacts=totals["Contact"],
+        leads=totals["Lead"],
+        responded=responded,
+        response_rate=_ratio(responded, members),
+        by_status=dict(sorted(by_status.items())),
+        leads_counted_as_contacts=run.duals,
+    )
+
+
+def analyze_segment(
+    client: Any,
+    store: Store,
+    segment_id: str,
+    *,
+    fields: Sequence[str] | None = None,
+    report_id: str | None = None,
+    include_report: bool = True,
+) -> Analysis:
+    """Analyze a segment: size, demographics against the population, behaviour, report, overlap.
+
+    Args:
+        segment_id: the segment's id, name, key or Campaign id.
+        fields: demographic field paths (Contact or Lead names; each is mapped to the
+            other object); None uses `DEFAULT_DIMENSIONS`.
+        report_id: a report of type CampaignWithCampaignMembers to run; None uses the
+            report sfseg made earlier, or makes it once.
+        include_report: False skips the Reports API run.
+
+    Raises:
+        SegmentNotFoundError: no such segment in the store.
+        SalesforceError: a query failed (a report failure is recorded in the result).
+    """
+    calls_before = client.api_calls
+    segment = _load_segment(store, segment_id)
+    objects = (
+        ("Contact", "Lead")
+        if segment.target == "both"
+        else (("Lead",) if segment.target == "lead" else ("Contact",))
+    )
+    run = _Run(
+        client=client, store=store, segment=segment, dimensions=dimensions_for(fields),
+        objects=objects, metadata=MetadataCache(client.describe), batch=_Batcher(client),
+    )  # fmt: skip
+
+    # Round 1 carries what needs no field metadata, with the describes the rest needs.
+    _queue_describes(run)
+    _queue_campaign(run)
+    _queue_size(run)
+    _queue_opportunities(run)
+    run.batch.run_round()
+    # Later rounds: demographics (typed by the describes), activities, bands, overlap.
+    if "Lead" in objects:
+        _queue_duals(run)
+    _queue_demographics(run)
+    _queue_activities(run)
+    _queue_overlap(run)
+    run.batch.run()
+    for at_least, edges, finish in run.band_finishers:
+        if len(at_least) == edges:
+            finish()
+
+    report = _run_report(run, report_id) if include_report else None
+    if run.duals and "Lead" in objects:
+        run.notes.append(
+            f"{run.duals} lead members are also members as their converted contact; sizes count them once, "
+            "lead demographics still include them"
+        )
+    run.behaviour.activities.last_activity_date = run.last_activity
+    return Analysis(
+        segment_id=segment.id,
+        name=segment.name,
+        campaign_id=run.campaign_id,
+        target=segment.target,
+        analyzed_at=utcnow(),
+        size=_size(run),
+        demographics=_demographics(run),
+        behaviour=run.behaviour,
+        report=report,
+        overlap=sorted(run.overlap, key=lambda o: -o.shared),
+        api_calls=client.api_calls - calls_before,
+        notes=run.notes,
+    )
