@@ -58,6 +58,7 @@ _CHILD_SUBQUERIES: list[Valid] = [
     ("SELECT Id, (SELECT Id, Status FROM CampaignMembers) FROM Campaign", None),
     ("SELECT Id, (SELECT Id, (SELECT Id FROM Cases) FROM Contacts) FROM Account", None),
     ("SELECT Id, (SELECT Id FROM Notes__r) FROM Thing__c", None),
+    ("SELECT Account.Name, (SELECT Contact.LastName FROM Account.Contacts) FROM Account", None),
     ("SELECT Id, (SELECT Contact.Name FROM OpportunityContactRoles) FROM Opportunity", None),
     (
         "SELECT Id, ( select id from Contacts ) FROM Account",

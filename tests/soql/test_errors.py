@@ -48,6 +48,27 @@ def test_empty_statement_message() -> None:
     assert caught.value.line is None
 
 
+def test_none_statement_message() -> None:
+    """None reads as an empty statement, as Salesforce reports a missing one."""
+    with pytest.raises(SoqlSyntaxError, match="cannot be empty or null"):
+        parse(None)  # type: ignore[arg-type]
+
+
+def test_bytes_statement_rejected() -> None:
+    with pytest.raises(TypeError, match="SOQL must be given as str, not bytes"):
+        parse(b"SELECT Id FROM Contact")  # type: ignore[arg-type]
+
+
+def test_error_line_counts_newlines_only() -> None:
+    """A line separator inside a string literal does not shift the quoted line."""
+    with pytest.raises(SoqlSyntaxError) as caught:
+        parse("SELECT Id FROM Contact WHERE Name = 'a\u2028b' AND\r\nEmail = = null")
+
+    lines = str(caught.value).split("\n")
+    assert lines[1] == "Email = = null"
+    assert lines[3] == "ERROR at Row:2:Column:9"
+
+
 def test_statement_length_limit() -> None:
     """A statement of exactly 100,000 characters parses; one more is rejected."""
     prefix = "SELECT Id FROM Contact WHERE Name = '"

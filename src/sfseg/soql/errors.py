@@ -39,8 +39,10 @@ def located_message(statement: str | None, line: int, column: int, message: str)
     if statement is None:
         return location
 
-    lines = statement.splitlines() or [""]
-    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    # Split on "\n" only, as the parser counts lines; splitlines() would also break
+    # at characters such as U+2028 that a string literal may contain.
+    lines = statement.split("\n")
+    source_line = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
     caret = " " * max(column - 1, 0) + "^"
     return f"\n{source_line}\n{caret}\n{location}"
 

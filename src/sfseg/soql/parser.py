@@ -83,8 +83,11 @@ def parse_condition(text: str) -> ast.Condition:
     return condition
 
 
-def _run(text: str, start: str) -> Any:
-    if not isinstance(text, str) or not text.strip():
+def _run(text: str | None, start: str) -> Any:
+    if text is not None and not isinstance(text, str):
+        msg = f"SOQL must be given as str, not {type(text).__name__}; decode it first"
+        raise TypeError(msg)
+    if text is None or not text.strip():
         raise SoqlSyntaxError(EMPTY_STATEMENT_MESSAGE)
     if len(text) > MAX_STATEMENT_LENGTH:
         raise SoqlSyntaxError(TOO_LONG_MESSAGE)
