@@ -31,7 +31,7 @@ PAGE_SOQL = (
 
 
 def build_org(contacts: int, seed: int = 7) -> Org:
-    """An org with `contacts` contacts and contacts // 20 accounts."""
+    """Build an org with `contacts` contacts and contacts // 20 accounts."""
     rng = random.Random(seed)
     org = Org.open()
     store = org.store
@@ -115,12 +115,30 @@ def main() -> None:
         )
 
     first = execute(PAGE_SOQL)
-    locator = first["nextRecordsUrl"].rsplit("/", 1)[1].rsplit("-", 1)[0]
+    second_page = first["nextRecordsUrl"].rsplit("/", 1)[1]
+    locator = second_page.rsplit("-", 1)[0]
     middle = f"{locator}-{(options.contacts // 2000 // 2) * 2000}"
-    filtered = "SELECT Id, Name, Email, Account.Name FROM Contact WHERE LeadSource = 'web' AND Title LIKE 'C%'"
+    ordered = execute(PAGE_SOQL + " ORDER BY LastName")
+    ordered_next = ordered["nextRecordsUrl"].rsplit("/", 1)[1]
+    filtered = (
+        "SELECT Id, Name, Email, Account.Name FROM Contact "
+        "WHERE LeadSource = 'web' AND Title LIKE 'C%'"
+    )
     cases: list[tuple[str, Callable[[], Any]]] = [
         ("first page, 10 fields incl. Account.Name (2,000 rows)", lambda: execute(PAGE_SOQL)),
-        ("next page from a locator (2,000 rows)", lambda: engine.next_page(middle, API_VERSION)),
+        (
+            "next page from its locator (2,000 rows)",
+            lambda: engine.next_page(second_page, API_VERSION),
+        ),
+        (
+            "page at an offset never handed out (mid-result)",
+            lambda: engine.next_page(middle, API_VERSION),
+        ),
+        (
+            "first page ORDER BY LastName (sort, id snapshot)",
+            lambda: execute(PAGE_SOQL + " ORDER BY LastName"),
+        ),
+        ("next page of the ORDER BY result", lambda: engine.next_page(ordered_next, API_VERSION)),
         ("first page, LIMIT 2000 (no full scan)", lambda: execute(PAGE_SOQL + " LIMIT 2000")),
         ("filtered page, LeadSource = and Title LIKE", lambda: execute(filtered)),
         ("SELECT COUNT() FROM Contact", lambda: execute("SELECT COUNT() FROM Contact")),

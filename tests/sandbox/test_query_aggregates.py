@@ -161,7 +161,7 @@ def test_date_function_in_where(query_org: QueryOrg) -> None:
 
 
 def test_aggregate_over_2000_groups_is_rejected() -> None:
-    """More than 2,000 aggregate rows answer EXCEEDED_ID_LIMIT; LIMIT makes them fit."""
+    """More than 2,000 aggregate rows raise EXCEEDED_ID_LIMIT, and LIMIT makes them fit."""
     built = build_org()
     with built.org.transaction():
         for index in range(2001):

@@ -51,7 +51,7 @@ def test_unknown_parent_field_names_parent_entity(query_org: QueryOrg) -> None:
 
 
 def test_unknown_relationship(query_org: QueryOrg) -> None:
-    """An unknown relationship answers "Didn't understand relationship"."""
+    """An unknown relationship raises "Didn't understand relationship"."""
     error = query_error(query_org, "SELECT Acount.Name FROM Contact")
     assert error.error_code == "INVALID_FIELD"
     assert error.message == (
@@ -70,7 +70,7 @@ def test_unknown_child_relationship(query_org: QueryOrg) -> None:
 
 
 def test_unknown_object(query_org: QueryOrg) -> None:
-    """An unknown object answers INVALID_TYPE with the custom-object hint."""
+    """An unknown object raises INVALID_TYPE with the custom-object hint."""
     error = query_error(query_org, "SELECT Id FROM Contct")
     assert error.error_code == "INVALID_TYPE"
     assert error.message.endswith(
@@ -90,7 +90,7 @@ def test_unknown_object(query_org: QueryOrg) -> None:
     ],
 )
 def test_malformed_query(query_org: QueryOrg, soql: str, message: str) -> None:
-    """Syntax errors answer MALFORMED_QUERY with the parser's message."""
+    """Syntax errors raise MALFORMED_QUERY with the parser's message."""
     error = query_error(query_org, soql)
     assert error.error_code == "MALFORMED_QUERY"
     assert error.message.endswith(message)

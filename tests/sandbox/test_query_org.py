@@ -96,6 +96,8 @@ def build_org(**engine_options: Any) -> QueryOrg:
             "Birthdate": "1990-05-15",
             "LeadSource": "Web",
             "Interests__c": "GOLF;TENNIS",
+            "MailingCity": "Paris",
+            "MailingCountry": "France",
             "Tier__c": "G",
             "HasOptedOutOfEmail": True,
         },
@@ -199,5 +201,5 @@ def test_org_has_four_live_contacts(query_org: QueryOrg) -> None:
 
 
 def test_org_keeps_deleted_contact(query_org: QueryOrg) -> None:
-    """queryAll sees the deleted contact."""
+    """queryAll counts the deleted contact."""
     assert query_org.query("SELECT COUNT() FROM Contact", include_deleted=True)["totalSize"] == 5

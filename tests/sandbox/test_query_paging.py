@@ -104,7 +104,7 @@ def test_query_all_pages_include_deleted(paging_org: QueryOrg) -> None:
 
 
 def test_unknown_locator(paging_org: QueryOrg) -> None:
-    """A locator that never existed answers INVALID_QUERY_LOCATOR."""
+    """A locator that never existed raises INVALID_QUERY_LOCATOR."""
     for locator in ("01gD0000002HU6KIAW-2000", "nonsense", "01gD0000002HU6KIAW-x"):
         with pytest.raises(QueryError) as caught:
             paging_org.engine.next_page(locator, API_VERSION)
@@ -171,7 +171,7 @@ def test_rows_deleted_between_pages_are_skipped() -> None:
 
 
 def test_offset_caps_result_at_2000() -> None:
-    """With OFFSET the result holds at most 2,000 rows, all on one page."""
+    """With OFFSET the result has at most 2,000 rows, all on one page."""
     built = build_org()
     with built.org.transaction():
         for index in range(2100):

@@ -142,7 +142,7 @@ def test_typeof_picks_fields_per_object(query_org: QueryOrg) -> None:
 
 
 def test_child_subquery_shape(query_org: QueryOrg) -> None:
-    """A child subquery answers {totalSize, done, records} under the relationship name."""
+    """A child subquery returns {totalSize, done, records} under the relationship name."""
     ids = query_org.ids
     soql = "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName DESC) FROM Account ORDER BY Name"
     records = query_org.records(soql)
@@ -197,7 +197,7 @@ def test_child_subquery_with_parent_path(query_org: QueryOrg) -> None:
 
 
 def test_to_label_returns_picklist_labels(query_org: QueryOrg) -> None:
-    """toLabel(Tier__c) answers the label under the field's name."""
+    """toLabel(Tier__c) returns the label under the field's name."""
     record = query_org.records(
         f"SELECT toLabel(Tier__c) FROM Contact WHERE Id = '{query_org.ids['jane']}'"
     )[0]
@@ -220,3 +220,21 @@ def test_query_all_shows_is_deleted(query_org: QueryOrg) -> None:
     assert query_org.records(soql) == []
     records = query_org.records(soql, include_deleted=True)
     assert [(r["LastName"], r["IsDeleted"]) for r in records] == [("Gone", True)]
+
+
+def test_compound_address_from_parts(query_org: QueryOrg) -> None:
+    """MailingAddress is built from its part fields, keys sorted, null when all parts are."""
+    soql = "SELECT MailingAddress, Account.BillingAddress FROM Contact WHERE LastName = 'smith' ORDER BY FirstName"
+    jane, john = query_org.records(soql)
+    assert jane["MailingAddress"] == {
+        "city": "Paris",
+        "country": "France",
+        "geocodeAccuracy": None,
+        "latitude": None,
+        "longitude": None,
+        "postalCode": None,
+        "state": None,
+        "street": None,
+    }
+    assert jane["Account"]["BillingAddress"] is None
+    assert john["MailingAddress"] is None

@@ -72,7 +72,7 @@ class _Store(Protocol):
 
 
 class OrgLike(Protocol):
-    """What the engine uses of `sfseg.sandbox.org.Org`."""
+    """The part of `sfseg.sandbox.org.Org` the engine uses."""
 
     @property
     def schema(self) -> OrgSchema: ...
@@ -239,10 +239,10 @@ class QueryEngine:
     def _open_cursor(
         self, plan: RecordPlan, size: int, *, count: bool = True
     ) -> tuple[Cursor, list[Row]]:
-        """A cursor over the whole result and the rows of its first page.
+        """Open a cursor over the whole result and read the rows of its first page.
 
-        An ordered result snapshots its row ids; a result in row id order is counted
-        and read in row id ranges, which avoids materialising a million ids.
+        An ordered result snapshots its row ids. A result in row id order is counted
+        and read in row id ranges instead, so a million-row result needs no id list.
         """
         connection = self.org.store.connection
         if not plan.keyset:
@@ -312,7 +312,7 @@ class QueryEngine:
         return rowids
 
     def _rows_by_id(self, plan: RecordPlan, rowids: Sequence[int]) -> list[Row]:
-        """The rows with these row ids, in the given order (deleted ones left out)."""
+        """Read the rows with these row ids, in the given order (deleted ones left out)."""
         if not rowids:
             return []
         with self.org.store.lock:
@@ -330,7 +330,7 @@ class QueryEngine:
     def _fill_children(
         self, plan: RecordPlan, rows: list[Row], records: list[Record], version: str
     ) -> None:
-        """Answer every child subquery for a whole page with one statement each."""
+        """Fill in every child subquery of a page, with one statement per subquery."""
         if not plan.children or not rows:
             return
         parent_ids = [row[plan.shape.id_column] for row in rows]

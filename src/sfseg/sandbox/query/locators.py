@@ -1,8 +1,9 @@
 """Server-side query cursors behind `nextRecordsUrl`.
 
-A cursor keeps the compiled plan and the row ids of the whole result in result order
-(8 bytes a row in an `array`), never the rows: each page is read again by row id, so
-memory per open cursor stays flat whatever the row width. A cursor that has not been
+A cursor keeps the compiled plan, never the rows. An ordered result also keeps the row
+ids of the whole result in order (8 bytes a row in an `array`), and each page is read
+again by row id. A result in row id order keeps only the last row id before each page,
+so memory per open cursor stays flat whatever the row width. A cursor that has not been
 used for `idle_timeout` seconds expires; the oldest cursors are dropped first when
 more than `max_open` are open (older SOAP documentation: 15 minutes idle, 10 open
 cursors per user; the sandbox allows more, because tests share one user).
@@ -88,7 +89,7 @@ class CursorStore:
         return locator
 
     def get(self, locator: str) -> Cursor:
-        """The cursor behind `locator`, marked as used now.
+        """Return the cursor behind `locator` and mark it as used now.
 
         Raises:
             QueryError: INVALID_QUERY_LOCATOR when it expired or never existed.

@@ -43,7 +43,7 @@ class ChildPlan:
     offset: int | None
 
     def sql(self) -> str:
-        """The children of the parents whose ids are bound as one JSON array."""
+        """Select the children of the parents whose ids are bound as one JSON array."""
         return self.plan.statement(self.plan.columns.sql(), with_limit=False)
 
 
@@ -77,7 +77,7 @@ class RecordPlan:
         return sql
 
     def rowid_sql(self) -> str:
-        """The row ids of the whole result, in result order."""
+        """Select the row ids of the whole result, in result order."""
         return self.statement(self.rowid)
 
     @property

@@ -11,6 +11,7 @@ from sfseg.sandbox.query.expressions import TEXT_TYPES, Operand, compile_express
 from sfseg.sandbox.query.plan import JSON_VALUES, ChildPlan, Columns, RecordPlan
 from sfseg.sandbox.query.resolve import CompileContext, Node, Scope
 from sfseg.sandbox.query.shape import (
+    AddressSlot,
     ChildSlot,
     Converter,
     Item,
@@ -41,7 +42,7 @@ def compile_records(
 def compile_order_by(
     scope: Scope, items: tuple[ast.OrderItem, ...], operands: list[Operand] | None = None
 ) -> list[str]:
-    """ORDER BY terms: text sorts ignoring case, and nulls come first unless told otherwise."""
+    """Compile ORDER BY terms: text sorts ignoring case, and nulls come first unless NULLS LAST is given."""
     terms = []
     for index, item in enumerate(items):
         operand = operands[index] if operands else compile_expression(scope, item.expression)
@@ -127,15 +128,20 @@ class _RecordBuilder:
             convert = _label_converter(operand)
         items = self._parent_items(operand.resolved.node)
         self._check_duplicate(items, operand.name)
+        if operand.type == "address" and operand.field is not None:
+            parts = self.scope.compound_parts(operand.resolved)
+            columns = {name: self.columns.add(sql) for name, sql in parts.items()}
+            items.append(AddressSlot(operand.name, operand.field, columns))
+            return
         items.append(Slot(operand.name, self.columns.add(operand.sql), convert))
 
     def _check_duplicate(self, items: list[Item], key: str) -> None:
-        if any(isinstance(i, Slot) and i.key.lower() == key.lower() for i in items):
+        if any(isinstance(i, Slot | AddressSlot) and i.key.lower() == key.lower() for i in items):
             msg = f"duplicate field selected: {key}"
             raise errors.malformed_query(msg)
 
     def _parent_items(self, node: Node) -> list[Item]:
-        """The item list a value of `node` goes into, creating the nested parents."""
+        """Return the item list that values of `node` go into, creating the nested parents."""
         items = self.shape.items
         current = self.scope.root
         for name in node.path:

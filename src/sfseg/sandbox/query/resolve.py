@@ -3,8 +3,8 @@
 A `Scope` stands for one FROM object. Resolving `Account.Owner.Name` on Contact joins
 Account to the Contact row and User to the Account row, once each however often the
 path appears. A polymorphic relationship (`Who`, `What`, some `Owner`s) joins every
-object it may point to; ids are unique across objects (the key prefix names the
-object), so at most one of those joins finds a row, and a value is the COALESCE of the
+object it may point to. Ids are unique across objects because the key prefix names the
+object, so at most one of those joins finds a row. A value is the COALESCE of the
 joined tables that have the field.
 """
 
@@ -115,7 +115,7 @@ class Scope:
         return self._field(node, parts[-1], path.position)
 
     def parent(self, node: Node, name: str, position: ast.Position | None) -> Node:
-        """The node one relationship `name` up from `node`, joined on first use."""
+        """Return the node one relationship `name` up from `node`, joining it on first use."""
         soql = self.context.soql
         if node.polymorphic or len(node.path) >= MAX_PARENT_DEPTH:
             raise errors.unknown_relationship(soql, position, name)
@@ -159,9 +159,21 @@ class Scope:
             return self._polymorphic_field(node, name, position)
         target = node.targets[0]
         found = target.sobject.field(name)
-        if found is None or not found.is_stored:
+        if found is None or (not found.is_stored and found.type != "address"):
             raise errors.unknown_column(self.context.soql, position, name, target.sobject.name)
+        if not found.is_stored:
+            # A compound address has no column; the record builder reads its parts.
+            return Resolved("NULL", str(found.type), found.name, node, found)
         return Resolved(target.column(found.name), str(found.type), found.name, node, found)
+
+    def compound_parts(self, resolved: Resolved) -> dict[str, str]:
+        """Part field name → SQL column of a compound address (`MailingCity`, ...)."""
+        target = resolved.node.targets[0]
+        return {
+            part.name: target.column(part.name)
+            for part in target.sobject.fields.values()
+            if part.compound_field_name == resolved.name and part.is_stored
+        }
 
     def _polymorphic_field(self, node: Node, name: str, position: ast.Position | None) -> Resolved:
         if name.lower() == TYPE_FIELD.lower():

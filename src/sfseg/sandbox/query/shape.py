@@ -1,7 +1,7 @@
 """Result rows → records in Salesforce's REST shape.
 
 A record is `{"attributes": {"type", "url"}, <fields in select order>}`. Parent
-relationships nest as their own records (or null when the lookup is empty); a
+relationships nest as their own records, or null when the lookup is empty. A
 polymorphic parent selected without TYPEOF has the attributes type `Name`, as
 Salesforce reports it. Child-relationship subqueries are filled in afterwards by the
 engine, which fetches the children of a whole page at once.
@@ -13,7 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sfseg.sandbox.metadata import FieldSchema
+from sfseg.sandbox.values import address_to_wire
+
 __all__ = [
+    "AddressSlot",
     "ChildSlot",
     "Item",
     "ParentShape",
@@ -75,6 +79,20 @@ class Slot:
 
     def build(self, row: Row, api_version: str) -> Any:
         return self.convert(row[self.column])
+
+
+@dataclass
+class AddressSlot:
+    """A compound address built from its part columns (null when every part is null)."""
+
+    key: str
+    compound: FieldSchema
+    parts: dict[str, int]
+    """Part field name → column."""
+
+    def build(self, row: Row, api_version: str) -> Any:
+        values = {name: row[column] for name, column in self.parts.items()}
+        return address_to_wire(self.compound, values)
 
 
 @dataclass
@@ -146,7 +164,7 @@ class TypeOfShape:
         return None
 
 
-Item = Slot | ChildSlot | ParentShape | TypeOfShape
+Item = Slot | AddressSlot | ChildSlot | ParentShape | TypeOfShape
 
 
 @dataclass
