@@ -73,7 +73,7 @@ def test_datetime_offset_converted_to_utc() -> None:
 
 
 def test_datetime_literal_node_is_utc() -> None:
-    """The literal node holds the UTC instant without the fraction."""
+    """The literal node contains the UTC instant without the fraction."""
     node = literal(dt.datetime(2021, 8, 11, 14, 52, 8, 999999, tzinfo=_PLUS_TWO))
 
     assert isinstance(node, ast.DateTimeLiteral)

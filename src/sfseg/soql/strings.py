@@ -14,7 +14,7 @@ from __future__ import annotations
 __all__ = ["InvalidEscapeError", "decode_string", "encode_string", "has_like_escapes"]
 
 # NOTE: Salesforce's escape table calls \b "Bell", but it is decoded here as
-# backspace (U+0008), its meaning in Java and in every other \b escape we know of.
+# backspace (U+0008), its meaning in Java, C and Python string escapes.
 _SIMPLE_ESCAPES = {
     "n": "\n",
     "r": "\r",
