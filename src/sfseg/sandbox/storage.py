@@ -32,12 +32,12 @@ from sfseg.sandbox.metadata import (
 )
 from sfseg.soql.ids import to_18
 
-__all__ = ["OrgStore", "column_type", "quote"]
+__all__ = ["ID_POD", "OrgStore", "column_type", "quote"]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # Characters 4-5 of an id name the pod in Salesforce; the sandbox uses its own pair
 # so generated ids never collide with ids loaded from a real org's export.
-_ID_POD = "8s"
+ID_POD = "8s"
 _ID_COUNTER_WIDTH = 10
 
 
@@ -53,6 +53,25 @@ def column_type(field: FieldSchema) -> str:
     if field.type in NUMBER_TYPES:
         return "REAL"
     return "TEXT"
+
+
+# Lookups that segmentation never filters on alone; indexing them would double the
+# time to build a large org for little gain.
+_UNINDEXED = frozenset({
+    "Id", "CreatedById", "LastModifiedById", "OwnerId", "RecordTypeId",
+    "LeadOrContactOwnerId", "CampaignMemberRecordTypeId",
+})
+
+
+def _indexed(field: FieldSchema) -> bool:
+    if field.name in _UNINDEXED:
+        return False
+    return (
+        field.type is FieldType.REFERENCE
+        or field.external_id
+        or field.unique
+        or field.name == "Email"
+    )
 
 
 def _base62(number: int, width: int) -> str:
@@ -81,18 +100,34 @@ class OrgStore:
         self.connection = sqlite3.connect(
             path or ":memory:", check_same_thread=False, isolation_level=None
         )
-        self._configure(file_backed=path is not None and path != ":memory:")
+        self.file_backed = path is not None and path != ":memory:"
+        with self.lock:
+            self.connection.execute("PRAGMA temp_store=MEMORY")
+            self.connection.execute("PRAGMA cache_size=-65536")
         self._create_bookkeeping()
 
     # ----------------------------------------------------------------- setup
 
-    def _configure(self, *, file_backed: bool) -> None:
+    def begin_bulk_load(self) -> None:
+        """Trade durability for speed while a new database file is being seeded."""
+        if self.file_backed:
+            with self.lock:
+                self.connection.execute("PRAGMA journal_mode=MEMORY")
+                self.connection.execute("PRAGMA synchronous=OFF")
+
+    def build_indexes(self) -> None:
+        """Create every missing index, sorting with two threads (after a bulk load)."""
         with self.lock:
-            if file_backed:
+            self.connection.execute("PRAGMA threads=2")
+            for sobject in self.schema:
+                self.create_indexes(sobject)
+
+    def enable_wal(self) -> None:
+        """Switch a database file to WAL with normal sync (readers never block the writer)."""
+        if self.file_backed:
+            with self.lock:
                 self.connection.execute("PRAGMA journal_mode=WAL")
                 self.connection.execute("PRAGMA synchronous=NORMAL")
-            self.connection.execute("PRAGMA temp_store=MEMORY")
-            self.connection.execute("PRAGMA cache_size=-65536")
 
     def _create_bookkeeping(self) -> None:
         with self.lock:
@@ -144,25 +179,22 @@ class OrgStore:
         return f"CREATE TABLE {quote(sobject.name)} ({', '.join(columns)})"
 
     def create_indexes(self, sobject: ObjectSchema) -> None:
-        """Index reference fields, external-id and unique fields, and Email."""
+        """Index reference fields (but owner, audit and record-type lookups), external-id
+        and unique fields, and Email.
+
+        The indexes are partial (`WHERE col IS NOT NULL`): SQLite uses them for
+        `col = ?`, joins and IN, and a column that is mostly null costs little.
+        """
         with self.lock:
             for field in sobject.stored_fields():
-                if field.name == "Id":
+                if not _indexed(field):
                     continue
-                wanted = (
-                    field.type is FieldType.REFERENCE
-                    or field.external_id
-                    or field.unique
-                    or field.name == "Email"
+                index = quote(f"ix_{sobject.name}_{field.name}")
+                column = quote(field.name)
+                self.connection.execute(
+                    f"CREATE INDEX IF NOT EXISTS {index} ON {quote(sobject.name)} ({column}) "
+                    f"WHERE {column} IS NOT NULL"
                 )
-                if field.name in {"CreatedById", "LastModifiedById"}:
-                    wanted = False
-                if wanted:
-                    index = quote(f"ix_{sobject.name}_{field.name}")
-                    self.connection.execute(
-                        f"CREATE INDEX IF NOT EXISTS {index} ON "
-                        f"{quote(sobject.name)} ({quote(field.name)})"
-                    )
 
     # ------------------------------------------------------------------ ids
 
@@ -178,7 +210,7 @@ class OrgStore:
                 "ON CONFLICT(prefix) DO UPDATE SET next = excluded.next",
                 (sobject.key_prefix, start + count),
             )
-        stem = sobject.key_prefix + _ID_POD
+        stem = sobject.key_prefix + ID_POD
         return [to_18(stem + _base62(n, _ID_COUNTER_WIDTH)) for n in range(start, start + count)]
 
     def new_id(self, sobject: ObjectSchema) -> str:
