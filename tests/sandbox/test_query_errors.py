@@ -197,6 +197,11 @@ def test_invalid_id_value(query_org: QueryOrg) -> None:
         ),
         ("SELECT Id, Id FROM Contact", "MALFORMED_QUERY", "duplicate field selected: Id"),
         (
+            "SELECT Id FROM Contact ORDER BY COUNT(Id)",
+            "MALFORMED_QUERY",
+            "Aggregate functions in ORDER BY need GROUP BY or an aggregate select list",
+        ),
+        (
             "SELECT Id FROM Contact WHERE COUNT(Id) > 1",
             "MALFORMED_QUERY",
             "Aggregate functions are not allowed in the WHERE clause; filter aggregates with HAVING",

@@ -170,6 +170,27 @@ def test_rows_deleted_between_pages_are_skipped() -> None:
     built.org.close()
 
 
+def test_short_snapshot_page_is_not_the_end() -> None:
+    """A middle page shortened by a deletion still links to the pages after it."""
+    built = build_org()
+    with built.org.transaction():
+        ids = [
+            built.org.create("Lead", {"LastName": f"S{i:03d}", "Company": "Short"})
+            for i in range(500)
+        ]
+    first = built.query(
+        "SELECT LastName FROM Lead WHERE Company = 'Short' ORDER BY LastName", batch_size=200
+    )
+    built.org.delete("Lead", ids[300])
+    second = built.engine.next_page(locator_of(first), API_VERSION)
+    assert len(second["records"]) == 199
+    assert second["done"] is False
+    third = built.engine.next_page(locator_of(second), API_VERSION)
+    assert [r["LastName"] for r in third["records"]][-1] == "S499"
+    assert third["done"] is True
+    built.org.close()
+
+
 def test_offset_caps_result_at_2000() -> None:
     """With OFFSET the result has at most 2,000 rows, all on one page."""
     built = build_org()

@@ -281,7 +281,10 @@ class QueryEngine:
         locator: str | None = None,
     ) -> dict[str, Any]:
         end = offset + cursor.batch_size
-        done = end >= cursor.total or len(rows) < cursor.batch_size
+        # A short range read means the result ran out. A short snapshot page only
+        # means rows were deleted since the snapshot, so later pages still follow.
+        ran_out = cursor.rowids is None and len(rows) < cursor.batch_size
+        done = end >= cursor.total or ran_out
         result: dict[str, Any] = {"totalSize": cursor.total, "done": done}
         if not done:
             key = locator or self.cursors.open(cursor)

@@ -46,13 +46,16 @@ def compile_order_by(
     terms = []
     for index, item in enumerate(items):
         operand = operands[index] if operands else compile_expression(scope, item.expression)
+        position = getattr(item.expression, "position", None)
+        if operand.aggregate and not operands:
+            msg = "Aggregate functions in ORDER BY need GROUP BY or an aggregate select list"
+            raise errors.malformed_query(msg, scope.context.soql, position)
         if (
             operand.field is not None
             and not operand.aggregate
             and (not operand.field.sortable or operand.type == "multipicklist")
         ):
             reason = f"field '{operand.name}' can not be sorted in a query call"
-            position = getattr(item.expression, "position", None)
             raise errors.invalid_field(scope.context.soql, position, reason)
         collate = " COLLATE NOCASE" if operand.type in TEXT_TYPES else ""
         direction = "DESC" if item.descending else "ASC"
