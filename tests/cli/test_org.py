@@ -178,7 +178,7 @@ def test_login_then_profiles(fresh_sandbox: Any, monkeypatch: pytest.MonkeyPatch
 
 
 def test_profiles_show_unknown() -> None:
-    """profiles show of a missing profile exits 1 and says how to create one."""
+    """profiles show of a missing profile exits 1 and names the command that creates one."""
     result = runner.invoke(app, ["profiles", "show", "nope"])
     assert result.exit_code == 1
     assert "profile 'nope' not found" in result.stderr

@@ -66,7 +66,7 @@ def test_record_keeps_every_error(make_client: Callable[..., SalesforceClient]) 
 
 
 def test_single_create_reports_both_errors(make_client: Callable[..., SalesforceClient]) -> None:
-    """A single-record create answered with two errors raises one exception carrying both."""
+    """A single-record create rejected with two errors raises one exception carrying both."""
     body = [{"message": "Required fields are missing: [LastName]", "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["LastName"]},
             {"message": "Email: invalid email address: x", "errorCode": "INVALID_EMAIL_ADDRESS", "fields": ["Email"]}]
     client = make_client(lambda request: json_response(400, body))
@@ -140,7 +140,7 @@ def test_lock_retry_only_locked(make_client: Callable[..., SalesforceClient], sl
 
 
 def test_create_drop_stops_with_results(make_client: Callable[..., SalesforceClient]) -> None:
-    """A create call whose answer is lost stops the write and carries the results known so far."""
+    """A create call whose response is lost stops the write and carries the results known so far."""
     calls = 0
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -174,7 +174,7 @@ def test_delete_ids_in_query(make_client: Callable[..., SalesforceClient]) -> No
 
 
 def test_upsert_300_lists_matches(make_client: Callable[..., SalesforceClient]) -> None:
-    """An upsert answered with 300 raises MultipleMatchesError listing the matching ids."""
+    """An upsert that gets HTTP 300 raises MultipleMatchesError listing the matching ids."""
     body = ["/services/data/v66.0/sobjects/Campaign/701000000000001AAA", "/services/data/v66.0/sobjects/Campaign/701000000000002AAA"]
     client = make_client(lambda request: json_response(300, body))
     with pytest.raises(MultipleMatchesError) as raised:
@@ -190,3 +190,24 @@ def test_upsert_created_flag(make_client: Callable[..., SalesforceClient]) -> No
     """An upsert that creates returns the id and created=True."""
     client = make_client(lambda request: json_response(201, {"id": "701X", "success": True, "errors": [], "created": True}))
     assert client.upsert("Campaign", "sfseg_Segment_Key__c", "seg-1", {"Name": "Spring"}) == ("701X", True)
+
+
+def test_quota_stops_with_results(make_client: Callable[..., SalesforceClient]) -> None:
+    """The daily limit in the second call stops the write, carrying the first call's results."""
+    from sfseg.salesforce import QuotaExceededError
+
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            return json_response(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+        return json_response(200, [OK for _ in json.loads(request.content)["records"]])
+
+    client = make_client(handler)
+    with pytest.raises(QuotaExceededError) as raised:
+        client.collections.update([{"Id": f"003{i:015d}"} for i in range(300)], sobject="Contact")
+    known = raised.value.record_results
+    assert known is not None
+    assert [r is not None for r in known] == [True] * 200 + [False] * 100

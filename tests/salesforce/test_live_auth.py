@@ -138,7 +138,7 @@ def test_access_token_flow(fresh_sandbox, retry_policy: RetryPolicy) -> None:
 
 
 def test_expired_access_token_fails_with_fix(fresh_sandbox, retry_policy: RetryPolicy) -> None:
-    """A given access token that expires cannot be refreshed, and the error says what to do."""
+    """A given access token that expires cannot be refreshed, and the error names the fix."""
     settings = ConnectionSettings(instance_url=fresh_sandbox.url, access_token="00D000000000001!expired")
     with SalesforceClient(settings, retry_policy=retry_policy) as client, pytest.raises(
         AuthenticationError, match="the access token given in the settings expired or is invalid"

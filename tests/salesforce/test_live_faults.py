@@ -16,7 +16,7 @@ from .conftest import Sleeps, admin, set_faults
 
 
 def test_503_twice_then_success(fresh_sandbox, connect: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
-    """Two SERVER_UNAVAILABLE answers are retried and the third call returns the rows."""
+    """Two SERVER_UNAVAILABLE responses are retried and the third call returns the rows."""
     client = connect(fresh_sandbox)
     client.create("Account", {"Name": "Acme"})
     set_faults(fresh_sandbox, {"method": "GET", "path": "^/query", "fault": "SERVER_UNAVAILABLE", "times": 2})
@@ -26,7 +26,7 @@ def test_503_twice_then_success(fresh_sandbox, connect: Callable[..., Salesforce
 
 
 def test_concurrency_limit_growing_waits(fresh_sandbox, connect: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
-    """Two concurrency-limit answers are retried after growing waits."""
+    """Two concurrency-limit responses are retried after growing waits."""
     client = connect(fresh_sandbox)
     set_faults(fresh_sandbox, {"path": "^/limits", "fault": "REQUEST_LIMIT_EXCEEDED", "times": 2})
     assert client.limits()["DailyApiRequests"]["Max"] == 100_000
@@ -35,7 +35,7 @@ def test_concurrency_limit_growing_waits(fresh_sandbox, connect: Callable[..., S
 
 
 def test_daily_limit_raises_at_once(fresh_sandbox, connect: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
-    """The daily limit raises QuotaExceededError on the first answer: no retry and no token refresh."""
+    """The daily limit raises QuotaExceededError on the first response: no retry and no token refresh."""
     client = connect(fresh_sandbox)
     client.limits()
     set_faults(fresh_sandbox, {"path": "^/limits", "fault": "DAILY_LIMIT"})

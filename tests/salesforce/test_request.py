@@ -28,7 +28,7 @@ OK = {"DailyApiRequests": {"Max": 15000, "Remaining": 14000}}
 
 
 def scripted(*answers: httpx.Response | Exception) -> Callable[[httpx.Request], httpx.Response]:
-    """A handler that gives the answers in order, then the last one forever."""
+    """Return a handler that sends the responses in order, then the last one forever."""
     queue = list(answers)
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -45,7 +45,7 @@ def _error(status: int, code: str, message: str) -> httpx.Response:
 
 
 def test_503_twice_then_success(make_client: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
-    """Two 503 answers are retried after 1 s and 2 s, and the third answer is returned."""
+    """Two 503 responses are retried after 1 s and 2 s, and the third response is returned."""
     client = make_client(scripted(_error(503, "SERVER_UNAVAILABLE", "down"), _error(503, "SERVER_UNAVAILABLE", "down"), json_response(200, OK)))
     assert client.limits() == OK
     assert sleeps == [1.0, 2.0]
@@ -53,7 +53,7 @@ def test_503_twice_then_success(make_client: Callable[..., SalesforceClient], sl
 
 
 def test_retries_give_up(make_client: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
-    """After five 503 answers the last error is raised."""
+    """After five 503 responses the last error is raised."""
     client = make_client(scripted(_error(503, "SERVER_UNAVAILABLE", "down")))
     with pytest.raises(ServerUnavailableError, match="503 SERVER_UNAVAILABLE: down"):
         client.limits()
@@ -231,3 +231,32 @@ def test_base_url_from_token(make_client: Callable[..., SalesforceClient]) -> No
 
     make_client(handler).limits()
     assert hosts == [BASE + "/"]
+
+
+def test_in_flight_bounded(make_client: Callable[..., SalesforceClient]) -> None:
+    """No more than max_in_flight requests are outstanding at once."""
+    import time
+
+    lock = threading.Lock()
+    active = 0
+    peak = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.02)
+        with lock:
+            active -= 1
+        return json_response(200, OK)
+
+    client = make_client(handler, max_in_flight=2)
+    client.instance_url  # noqa: B018 - gets the token before the threads start
+    threads = [threading.Thread(target=client.limits) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert client.api_calls == 6
+    assert peak == 2

@@ -13,7 +13,7 @@ from sfseg.salesforce.client import SalesforceClient
 from sfseg.salesforce.errors import SalesforceError
 from sfseg.salesforce.settings import ConnectionSettings
 
-__all__ = ["ProfileOption", "console", "err_console", "fail", "open_client", "print_json"]
+__all__ = ["ProfileOption", "console", "err_console", "fail", "fail_for", "open_client", "print_json"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -45,9 +45,10 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
 
 def fail_for(error: SalesforceError) -> NoReturn:
     """Exit through `fail` with a Salesforce error's text and its hint."""
-    hint = error.hint
-    error.hint = None  # printed on its own line, not twice
-    fail(str(error), hint)
+    text = str(error)
+    if error.hint and text.endswith(f"; {error.hint}"):
+        text = text[: -len(error.hint) - 2]  # the hint gets its own line
+    fail(text, error.hint)
 
 
 def open_client(profile: str | None) -> SalesforceClient:

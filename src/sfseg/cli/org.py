@@ -160,7 +160,10 @@ def query(
     with _client(profile) as client:
         if count_only:
             total = client.count(soql)
-            print_json({"totalSize": total}) if json_output else console.print(total)
+            if json_output:
+                print_json({"totalSize": total})
+            else:
+                console.print(total)
             return
         result = client.query_all(soql) if include_deleted else client.query(soql)
         rows = [_flatten(record) for record in result]

@@ -2,8 +2,8 @@
 
 Every flow posts a form to `{login host}/services/oauth2/token`. Token endpoint
 errors (`invalid_grant`, `invalid_client`, ...) raise `AuthenticationError` at
-once with Salesforce's `error_description` and a hint at the setting to check;
-they are never retried, because the same credentials fail the same way.
+once, with Salesforce's `error_description` and a hint at the setting to check.
+They are never retried, because the same credentials fail the same way.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def jwt_bearer_grant(
 
 
 def refresh_token_grant(http: httpx.Client, settings: ConnectionSettings, refresh_token: str) -> Token:
-    """Get a new access token; with rotation on, the answer also holds a new refresh token."""
+    """Get a new access token. With rotation on, the response also contains a new refresh token."""
     form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": settings.client_id or ""}
     if settings.client_secret is not None:
         form["client_secret"] = settings.client_secret.get_secret_value()
@@ -198,8 +198,8 @@ class TokenManager:
     """Caches one token per connection and refreshes it once for all threads.
 
     Each token gets a generation number. A worker that saw INVALID_SESSION_ID
-    passes the generation it used to `refresh`; if another worker refreshed in
-    the meantime the newer token is returned without a second token request.
+    passes the generation it used to `refresh`. If another worker refreshed in
+    the meantime, the newer token is returned without a second token request.
     Old access tokens are never revoked, because other workers may still be
     using them until they see the new one.
     """
@@ -221,7 +221,7 @@ class TokenManager:
         self.refreshes = 0
 
     def current(self) -> tuple[Token, int]:
-        """The cached token and its generation, getting the first one if needed."""
+        """Return the cached token and its generation, getting the first token if needed."""
         with self._lock:
             if self._token is None:
                 self._token = self._obtain(first=True)

@@ -9,6 +9,7 @@ check, in-flight bound, the HTTP exchange, usage, logging, error mapping).
 from __future__ import annotations
 
 import builtins
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,7 +29,7 @@ from sfseg.salesforce.errors import (
     WriteOutcomeUnknownError,
     error_from_response,
 )
-from sfseg.salesforce.logs import logger, redact
+from sfseg.salesforce.logs import MAX_LOGGED_BODY, logger, redact
 from sfseg.salesforce.profiles import DEFAULT_PROFILE
 from sfseg.salesforce.retry import (
     DEFAULT_RETRY_POLICY,
@@ -117,7 +118,7 @@ class SalesforceClient:
 
     @property
     def api_calls(self) -> int:
-        """API requests this client made that got an answer (token requests excluded)."""
+        """API requests this client made that got a response (token requests excluded)."""
         return self._api_calls
 
     @property
@@ -164,7 +165,7 @@ class SalesforceClient:
             headers: extra headers.
             replay_safe: whether sending the request twice is harmless. Reads,
                 updates, deletes and upserts by external id are; a create is not,
-                so a create whose answer was lost after sending raises
+                so a create whose response was lost after sending raises
                 `WriteOutcomeUnknownError` instead of being sent again.
 
         Returns:
@@ -255,9 +256,9 @@ class SalesforceClient:
             'HTTP Request: %s %s "%d" %.0fms api-usage=%s',
             method, _path_only(path), response.status_code, elapsed_ms, _format_usage(self._api_usage),
         )
-        if logger.isEnabledFor(10):  # DEBUG
-            logger.debug("request body: %s", redact(body.decode("utf-8", "replace")) if body else "")
-            logger.debug("response body: %s", redact(response.text))
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("request body: %s", _loggable(body))
+            logger.debug("response body: %s", _loggable(response.content))
 
         if response.status_code >= 300 and not (response.status_code == 300 and method == "PATCH"):
             raise error_from_response(response, method, _path_only(path))
@@ -344,7 +345,7 @@ class SalesforceClient:
     def create(self, sobject: str, fields: Mapping[str, Any]) -> str:
         """Create one record and return its id.
 
-        Not replayed after a lost answer (`WriteOutcomeUnknownError`): the record may exist.
+        Not replayed after a lost response (`WriteOutcomeUnknownError`), because the record may exist.
         """
         path = self.data_path(f"sobjects/{quote(sobject, safe='')}/")
         data = wire.loads(self.request("POST", path, json=dict(fields), replay_safe=False).content)
@@ -388,8 +389,8 @@ class SalesforceClient:
         """Run a SOQL query; a lazy iterator of typed records that follows every page.
 
         User-written text is parsed first, so a syntax error (`SoqlSyntaxError`) is
-        raised before sending. `batch_size` asks for pages of that many rows
-        (Salesforce takes 200 to 2,000 and treats it as a hint).
+        raised before sending. `batch_size` requests pages of that many rows
+        (Salesforce accepts 200 to 2,000 and treats it as a hint).
         """
         from sfseg.salesforce.query import QueryResult
 
@@ -450,6 +451,13 @@ class SalesforceClient:
         from sfseg.salesforce.reports import Reports
 
         return Reports(self)
+
+
+def _loggable(body: bytes | None) -> str:
+    # Cut before decoding: a Bulk API upload can be a hundred megabytes.
+    if not body:
+        return ""
+    return redact(body[: MAX_LOGGED_BODY * 4].decode("utf-8", "replace"))
 
 
 def _path_only(path: str) -> str:

@@ -1,15 +1,20 @@
 """sObject Collections: create, update, upsert, delete and retrieve, up to 200 records a call.
 
-Results come back one per input record, in input order, whatever happens:
+Results come back one per input record, in input order:
 - a record Salesforce rejects carries every error of its entry;
 - a call that fails as a whole marks each of its records failed with that error;
 - records rejected only with a transient error (UNABLE_TO_LOCK_ROW) are sent
-  again on their own after a wait, the others are not sent twice.
+  again on their own after a wait, and the others are not sent twice.
+
+A write stops part-way only when going on cannot help: the daily quota or the
+reserve is reached, sign-in fails, or a create's outcome is unknown. The
+exception then carries `record_results`, one `RecordResult` or None (not sent)
+per input record.
 
 Replay rules: an update, an upsert by external id or a delete may be sent twice
-without harm, so a lost answer is retried. A create may not: when its answer is
-lost after sending, `WriteOutcomeUnknownError` is raised with the results known
-so far in `record_results`, and the layer above looks the records up first.
+without harm, so a lost response is retried. A create may not. When a create's
+response is lost after sending, `WriteOutcomeUnknownError` is raised, and the
+layer above looks the records up before sending them again.
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ from urllib.parse import quote
 from sfseg.salesforce import wire
 from sfseg.salesforce.describe import convert_record
 from sfseg.salesforce.errors import (
+    AuthenticationError,
     FatalAPIError,
     InvalidRecordError,
+    QuotaExceededError,
     RetriableAPIError,
     SalesforceError,
+    SessionExpiredError,
     TransportError,
     WriteOutcomeUnknownError,
 )
@@ -48,9 +56,14 @@ RETRIEVE_BATCH_SIZE = 2_000
 #: another transaction for longer than the server's 10-second lock wait.
 RETRIED_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW"})
 
-# Errors that stop the whole write instead of failing the records of one call:
-# the next calls would fail the same way, or the outcome of this one is unknown.
-_STOP_ERRORS: tuple[type[SalesforceError], ...] = (WriteOutcomeUnknownError,)
+# Errors that stop the whole write instead of failing the records of one call,
+# because the next calls would fail the same way or this call's outcome is unknown.
+_STOP_ERRORS: tuple[type[SalesforceError], ...] = (
+    WriteOutcomeUnknownError,
+    QuotaExceededError,
+    AuthenticationError,
+    SessionExpiredError,
+)
 
 
 _Payload = tuple[dict[str, str] | None, dict[str, Any] | None]
@@ -78,7 +91,7 @@ class Collections:
 
         Raises:
             InvalidRecordError: a value is NaN or infinite (nothing is sent).
-            WriteOutcomeUnknownError: a call's answer was lost; see the module notes.
+            WriteOutcomeUnknownError: a call's response was lost; see the module notes.
         """
         prepared = _prepare(records, sobject, with_id=False)
         write = _Write("POST", self._client.data_path("composite/sobjects"), False, all_or_none, "create")

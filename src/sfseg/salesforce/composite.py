@@ -37,7 +37,7 @@ MAX_HEAVY_SUBREQUESTS = 5
 
 @dataclass(frozen=True, slots=True)
 class CompositeSubresponse:
-    """One subrequest's answer: its `referenceId`, HTTP status, parsed body and headers."""
+    """One subrequest's response: its `referenceId`, HTTP status, parsed body and headers."""
 
     reference_id: str
     http_status: int
@@ -49,7 +49,7 @@ class CompositeSubresponse:
         return self.http_status < 300
 
     def error(self, method: str = "", path: str = "") -> SalesforceError | None:
-        """The exception this subresponse stands for, or None when it succeeded."""
+        """Build the exception for a failed subresponse; None when it succeeded."""
         if self.ok:
             return None
         response = httpx.Response(self.http_status, content=wire.dumps(self.body) if self.body is not None else b"")
@@ -77,8 +77,8 @@ def send_composite(
 ) -> list[CompositeSubresponse]:
     """POST `/composite` and return the subresponses in request order.
 
-    Replayed after a lost answer only when no subrequest is a POST: a POST may
-    create records that a second send would create again.
+    Replayed after a lost response only when no subrequest is a POST, because a
+    POST may create records that a second send would create again.
     """
     check_subrequests(subrequests)
     body = {"allOrNone": all_or_none, "compositeRequest": [dict(s) for s in subrequests]}
@@ -104,8 +104,8 @@ class CompositeBuilder:
         batch = CompositeBuilder(client)
         batch.add_query("contacts", "SELECT COUNT() FROM Contact")
         batch.add_query("leads", "SELECT COUNT() FROM Lead")
-        answers = batch.execute()          # one API call
-        answers["leads"].body["totalSize"]
+        responses = batch.execute()          # one API call
+        responses["leads"].body["totalSize"]
     """
 
     def __init__(self, client: SalesforceClient) -> None:

@@ -103,9 +103,11 @@ class SObjectDescribe:
             for rel in data.get("childRelationships") or ()
             if rel.get("relationshipName")
         }
+        # Keyed by the exact field name: record JSON uses describe's spelling, and an
+        # exact lookup keeps typing cheap on large query results.
         converters = {
-            name: converter
-            for name, described in fields.items()
+            described.name: converter
+            for described in fields.values()
             if (converter := _CONVERTERS.get(described.type)) is not None
         }
         return cls(
@@ -122,11 +124,11 @@ class SObjectDescribe:
         )
 
     def field(self, name: str) -> FieldDescribe | None:
-        """The field called `name` in any letter case, or None."""
+        """Return the field called `name` in any letter case, or None."""
         return self.fields.get(name.lower())
 
     def relationship_target(self, name: str) -> str | None:
-        """The parent object a relationship name (`Account`, `Owner`) points to, or None."""
+        """Return the parent object a relationship name (`Account`, `Owner`) points to, or None."""
         lowered = name.lower()
         for described in self.fields.values():
             if described.relationship_name and described.relationship_name.lower() == lowered:
@@ -141,7 +143,7 @@ class SObjectDescribe:
             if isinstance(value, dict):
                 record[key] = _convert_nested(value, lookup)
                 continue
-            converter = self._converters.get(key.lower())
+            converter = self._converters.get(key)
             if converter is not None:
                 record[key] = converter(value)
         return record

@@ -139,21 +139,21 @@ class ConfigurationError(SalesforceError, ValueError):
 
 
 class InvalidRecordError(SalesforceError, ValueError):
-    """A record holds a value Salesforce cannot take (NaN, infinity); nothing was sent."""
+    """A record contains a value Salesforce cannot store (NaN, infinity), so nothing was sent."""
 
 
 # --- Transport --------------------------------------------------------------
 
 
 class TransportError(SalesforceError):
-    """The request timed out or the connection failed; no Salesforce answer was read."""
+    """The request timed out or the connection failed before a response was read."""
 
 
 class WriteOutcomeUnknownError(TransportError):
-    """A write that cannot be replayed safely was sent, but its answer was lost.
+    """A write that cannot be replayed safely was sent, but its response was lost.
 
-    The write may or may not have been applied; the caller checks (for example by
-    querying for the record) before sending it again.
+    The write may or may not have been applied. The caller checks, for example by
+    querying for the record, before sending it again.
     """
 
 
@@ -172,7 +172,7 @@ class ConcurrencyLimitError(RetriableAPIError):
 
 
 class RowLockError(RetriableAPIError):
-    """UNABLE_TO_LOCK_ROW: another transaction holds the record."""
+    """UNABLE_TO_LOCK_ROW: another transaction has locked the record."""
 
 
 class ServerUnavailableError(RetriableAPIError):
@@ -254,8 +254,8 @@ class PagingLoopError(FatalAPIError):
 # --- Mapping ------------------------------------------------------------------
 
 # One row per rule, first match wins: (HTTP status or None, errorCode or None,
-# text the message must contain or None, class). REQUEST_LIMIT_EXCEEDED is told
-# apart by its message because Salesforce uses one code for the daily allowance
+# text the message must contain or None, class). REQUEST_LIMIT_EXCEEDED is
+# classified by its message because Salesforce uses one code for the daily allowance
 # ("TotalRequests Limit exceeded.") and for the concurrency limits.
 _ERROR_TABLE: tuple[tuple[int | None, str | None, str | None, type[SalesforceError]], ...] = (
     (None, "REQUEST_LIMIT_EXCEEDED", "TotalRequests", QuotaExceededError),

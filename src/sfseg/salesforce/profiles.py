@@ -47,15 +47,15 @@ def _read_all() -> dict[str, dict[str, Any]]:
 
 
 def list_profiles() -> dict[str, dict[str, Any]]:
-    """Every profile with its settings, by name."""
+    """Return every profile with its settings, by name."""
     return _read_all()
 
 
 def read_profile(name: str) -> dict[str, Any]:
-    """Settings of profile `name`.
+    """Return the settings of profile `name`.
 
     Raises:
-        ConfigurationError: no such profile, or it holds a secret in clear text.
+        ConfigurationError: no such profile, or it contains a secret in clear text.
     """
     profiles = _read_all()
     if name not in profiles:

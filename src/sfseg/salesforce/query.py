@@ -20,7 +20,7 @@ __all__ = ["QueryResult", "count", "query_in", "soql_text"]
 
 
 def soql_text(soql: str | ast.Query) -> str:
-    """The text to send: a tree is rendered; user text is parsed first (SoqlSyntaxError on bad input)."""
+    """Return the text to send: a tree is rendered, and user text is parsed first (SoqlSyntaxError on bad input)."""
     from sfseg import soql as soql_layer
 
     if isinstance(soql, ast.Query):

@@ -26,7 +26,7 @@ class RecordErrorDetail:
 
     @classmethod
     def from_error(cls, error: SalesforceError) -> RecordErrorDetail:
-        """The error of a request that failed as a whole, for each record it carried."""
+        """Build the error of a request that failed as a whole, for each record it carried."""
         code = error.error_code or type(error).__name__
         return cls(code, error.message, list(error.fields))
 

@@ -22,8 +22,8 @@ from sfseg.salesforce.errors import (
 __all__ = ["DEFAULT_RETRY_POLICY", "RetryPolicy", "backoff", "should_retry"]
 
 #: Attempts per request, the first one included. Salesforce publishes no backoff
-#: formula; five tries over about a minute covers a deploy or a lock wait
-#: (a row lock waits 10 s on the server before UNABLE_TO_LOCK_ROW).
+#: formula. Five tries wait at most 15 s in all (1 + 2 + 4 + 8 s before jitter),
+#: longer than the 10 s Salesforce waits for a row lock before UNABLE_TO_LOCK_ROW.
 MAX_ATTEMPTS = 5
 #: Seconds before the first retry, doubled each time up to `MAX_WAIT`.
 INITIAL_WAIT = 1.0
@@ -50,8 +50,8 @@ DEFAULT_RETRY_POLICY = RetryPolicy()
 def should_retry(error: BaseException, attempt: int, policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> bool:
     """Decide whether the request that failed with `error` on try `attempt` (1-based) is sent again.
 
-    The request layer has already turned a lost answer to a write that cannot be
-    replayed into `WriteOutcomeUnknownError`, which is never retried here.
+    The request layer has already turned a lost response to a write that cannot
+    be replayed into `WriteOutcomeUnknownError`, which is never retried here.
     """
     if attempt >= policy.max_attempts:
         return False
@@ -81,7 +81,7 @@ def backoff(
 
 
 def retry_after_of(error: BaseException) -> float | None:
-    """The `Retry-After` seconds a retriable error carried, if any."""
+    """Return the `Retry-After` seconds a retriable error carried, if any."""
     if isinstance(error, RetriableAPIError):
         return error.retry_after
     return None

@@ -18,7 +18,7 @@ def _entry(profile: str, setting: str) -> str:
 
 
 def get_secret(profile: str, setting: str) -> str | None:
-    """The stored value of `setting` (client_secret, refresh_token) for `profile`, or None.
+    """Return the stored `setting` (client_secret, refresh_token) of `profile`, or None.
 
     A keyring that cannot be used (no backend on a headless machine) counts as empty.
     """

@@ -35,9 +35,11 @@ SANDBOX_AUDIENCE = "https://test.salesforce.com"
 #: Generic login hosts; the client-credentials flow is refused on them
 #: ("request not supported on this domain") and needs the org's My Domain.
 GENERIC_LOGIN_HOSTS = frozenset({"login.salesforce.com", "test.salesforce.com"})
-#: Default URL length limit for GET requests. Salesforce answers 414 past 16,384
+#: Default URL length limit for GET requests. Salesforce returns 414 past 16,384
 #: bytes of URI and headers; 8,000 leaves room for headers and proxies.
 DEFAULT_MAX_URL_BYTES = 8_000
+#: Salesforce's limit on URI plus headers (HTTP 414 or 431 past it).
+SALESFORCE_MAX_URI_BYTES = 16_384
 
 Flow = Literal["client_credentials", "jwt", "refresh_token", "web", "access_token"]
 
@@ -100,7 +102,7 @@ class ConnectionSettings(BaseModel):
     #: Seconds to wait for a connection or a response.
     timeout: float = Field(default=60.0, gt=0)
     #: Longest GET URL the client builds, in bytes; long IN lists are split to fit.
-    max_url_bytes: int = Field(default=DEFAULT_MAX_URL_BYTES, ge=1_000, le=16_384)
+    max_url_bytes: int = Field(default=DEFAULT_MAX_URL_BYTES, ge=1_000, le=SALESFORCE_MAX_URI_BYTES)
     #: Loopback port for `sfseg login`; 0 picks a free one.
     redirect_port: int = Field(default=0, ge=0, le=65_535)
 

@@ -55,7 +55,7 @@ def make_pkce_pair() -> PkcePair:
 
 
 def authorize_url(settings: ConnectionSettings, *, redirect_uri: str, challenge: str, state: str) -> str:
-    """The URL the user opens to approve the app."""
+    """Build the URL the user opens to approve the app."""
     query = urlencode(
         {
             "response_type": "code",
@@ -71,7 +71,7 @@ def authorize_url(settings: ConnectionSettings, *, redirect_uri: str, challenge:
 
 
 class _Callback:
-    """What the redirect brought back; set once by the HTTP handler thread."""
+    """Query parameters of the redirect, set once by the HTTP handler thread."""
 
     def __init__(self) -> None:
         self.params: dict[str, str] = {}
@@ -93,7 +93,7 @@ def _handler_class(callback: _Callback) -> type[http.server.BaseHTTPRequestHandl
             callback.done.set()
 
         def log_message(self, format: str, *args: object) -> None:
-            return  # the query string holds the authorization code; keep it out of stderr
+            return  # the query string contains the authorization code; keep it out of stderr
 
     return Handler
 

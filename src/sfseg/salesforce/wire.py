@@ -27,8 +27,8 @@ def _default(value: Any) -> Any:
             msg = f"{value} is not a number Salesforce accepts"
             raise ValueError(msg)
         # NOTE: the stdlib encoder has no exact decimal output, so values go out
-        # as the nearest float; up to 15 significant digits survive unchanged,
-        # more than any Salesforce number field holds after rounding to its scale.
+        # as the nearest float. Up to 15 significant digits survive unchanged;
+        # longer Decimals lose their last digits.
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dt.datetime):
         return format_datetime(value)
