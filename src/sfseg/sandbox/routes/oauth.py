@@ -43,6 +43,10 @@ WRONG_CODE_VERIFIER = ("invalid_request", "invalid code verifier")
 MISSING_GRANT_TYPE = ("invalid_request", "grant type is missing")
 UNSUPPORTED_GRANT_TYPE = ("unsupported_grant_type", "grant type not supported")
 INVALID_TOKEN = ("invalid_token", "invalid token")
+WRONG_DOMAIN = ("invalid_grant", "request not supported on this domain")
+
+# Salesforce serves the client-credentials grant only on an org's own (My Domain) host.
+_SHARED_LOGIN_HOSTS = frozenset({"login.salesforce.com", "test.salesforce.com"})
 
 
 class OAuthError(Exception):
@@ -149,6 +153,8 @@ def _issue(
 def _grant_client_credentials(
     state: SandboxState, request: Request, form: Mapping[str, str]
 ) -> dict[str, Any]:
+    if request.url.hostname in _SHARED_LOGIN_HOSTS:
+        raise OAuthError(*WRONG_DOMAIN)
     client_id, secret = _client_credentials(request, form)
     _check_client(state, client_id, secret, required=True)
     session = _issue(state, state.default_user, client_id, "api")
