@@ -5,15 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sfseg.soql import ast, builder, format_literal, like_pattern, parse, parse_condition, render
+
+# No per-example deadline: the first example also builds the grammar (about 0.3 s),
+# and the test machine is shared, so timings vary.
+_SETTINGS = settings(deadline=None)
 
 # Text without lone surrogates, which no UTF-8 request can carry.
 _TEXT = st.text(st.characters(exclude_categories=["Cs"]))
 
 
+@_SETTINGS
 @given(_TEXT)
 def test_string_literal_round_trips(value: str) -> None:
     """Any string, formatted as a literal, parses back to itself."""
@@ -23,6 +28,7 @@ def test_string_literal_round_trips(value: str) -> None:
     assert condition.right == ast.StringLiteral(value)
 
 
+@_SETTINGS
 @given(_TEXT, st.booleans(), st.booleans())
 def test_like_pattern_round_trips(text: str, prefix: bool, contains: bool) -> None:
     """A LIKE pattern built from any text renders and parses back to the same pattern."""
@@ -33,6 +39,7 @@ def test_like_pattern_round_trips(text: str, prefix: bool, contains: bool) -> No
     assert parsed == comparison
 
 
+@_SETTINGS
 @given(st.decimals(allow_nan=False, allow_infinity=False))
 def test_decimal_literal_round_trips(value: Decimal) -> None:
     """Any finite Decimal is written exactly, without an exponent."""
@@ -49,6 +56,7 @@ _DATETIMES = st.datetimes(
 )
 
 
+@_SETTINGS
 @given(_DATETIMES)
 def test_datetime_literal_is_utc_seconds(value: dt.datetime) -> None:
     """Any aware datetime is written in UTC to the second and parses to that instant."""
@@ -111,6 +119,7 @@ def _conditions(draw: st.DrawFn, depth: int = 0) -> ast.Condition:
     return builder.and_(*items) if kind == "and" else builder.or_(*items)
 
 
+@_SETTINGS
 @given(_conditions())
 def test_built_query_round_trips(condition: ast.Condition) -> None:
     """A query built from nested conditions renders to text that parses to the same tree."""
