@@ -260,3 +260,15 @@ def test_in_flight_bounded(make_client: Callable[..., SalesforceClient]) -> None
         thread.join()
     assert client.api_calls == 6
     assert peak == 2
+
+
+def test_foreign_url_rejected(make_client: Callable[..., SalesforceClient]) -> None:
+    """A full URL outside the instance is rejected, so the token is never sent to another host."""
+    from sfseg.salesforce import ConfigurationError
+
+    sent: list[httpx.Request] = []
+    client = make_client(lambda request: sent.append(request) or json_response(200, OK))
+    with pytest.raises(ConfigurationError, match="URL https://elsewhere.example.org/services/data/v66.0/limits is not under the instance URL https://acme.my.salesforce.com"):
+        client.get_json("https://elsewhere.example.org/services/data/v66.0/limits")
+    client.get_json(BASE + "/services/data/v66.0/limits")
+    assert [str(r.url) for r in sent] == [BASE + "/services/data/v66.0/limits"]

@@ -22,6 +22,7 @@ import tenacity
 from sfseg.salesforce import secrets, wire
 from sfseg.salesforce.auth import Token, TokenManager
 from sfseg.salesforce.errors import (
+    ConfigurationError,
     MultipleMatchesError,
     QuotaExceededError,
     SessionExpiredError,
@@ -241,7 +242,7 @@ class SalesforceClient:
     ) -> httpx.Response:
         self._check_reserve(method, path)
 
-        url = path if path.startswith(("http://", "https://")) else token.instance_url + path
+        url = _absolute_url(path, token.instance_url)
         send_headers = {"Authorization": f"Bearer {token.access_token}", "Accept": "application/json", **headers}
         with self._in_flight:
             started = time.perf_counter()
@@ -451,6 +452,17 @@ class SalesforceClient:
         from sfseg.salesforce.reports import Reports
 
         return Reports(self)
+
+
+def _absolute_url(path: str, instance_url: str) -> str:
+    if not path.startswith(("http://", "https://")):
+        return instance_url + path
+    # A full URL must point at the org itself, so the bearer token never goes elsewhere.
+    if path == instance_url or path.startswith(instance_url + "/"):
+        return path
+    parts = urlsplit(path)
+    msg = f"URL {parts.scheme}://{parts.netloc}{parts.path} is not under the instance URL {instance_url}"
+    raise ConfigurationError(msg, hint="pass a path such as /services/data/v66.0/...")
 
 
 def _loggable(body: bytes | None) -> str:
