@@ -191,3 +191,31 @@ def test_paging_loop_detected(make_client: Callable[..., SalesforceClient]) -> N
     client = make_client(handler)
     with pytest.raises(PagingLoopError, match="query page points back to /services/data/v66.0/query/01g-2"):
         list(client.query("SELECT Id FROM Contact"))
+
+
+def test_in_lookup_via_composite(fresh_sandbox, connect: Callable[..., SalesforceClient]) -> None:
+    """With via_composite the split queries of 1,000 ids cost one API call."""
+    client = connect(fresh_sandbox)
+    ids = _seed(fresh_sandbox, "Contact", [{"LastName": f"Co{i:04d}"} for i in range(1000)])
+    client.describe("Contact")
+    before = client.api_calls
+    rows = client.query_in("SELECT Id, LastName FROM Contact", "Id", ids, via_composite=True)
+    assert client.api_calls == before + 1
+    assert sorted(r["Id"] for r in rows) == sorted(ids)
+
+
+def test_in_lookup_keeps_rows_without_id(fresh_sandbox, connect: Callable[..., SalesforceClient]) -> None:
+    """Two records with equal values stay two rows when Id is not selected."""
+    client = connect(fresh_sandbox)
+    ids = _seed(fresh_sandbox, "Contact", [{"LastName": "Twin"}, {"LastName": "Twin"}])
+    rows = client.query_in("SELECT LastName FROM Contact", "Id", ids)
+    assert [r["LastName"] for r in rows] == ["Twin", "Twin"]
+
+
+def test_in_lookup_rejects_aggregate(make_client: Callable[..., SalesforceClient]) -> None:
+    """An aggregate query is rejected before sending, because per-part counts cannot be joined."""
+    from sfseg.salesforce import ConfigurationError
+
+    client = make_client(lambda request: pytest.fail("nothing may be sent"))
+    with pytest.raises(ConfigurationError, match="an aggregate query cannot be split over an IN list"):
+        client.query_in("SELECT COUNT(Id) FROM Contact", "Id", ["003000000000001AAA"])

@@ -410,15 +410,16 @@ class SalesforceClient:
         return count(self, soql)
 
     def query_in(
-        self, soql: str | ast.Query, field: str, values: Iterable[Any]
+        self, soql: str | ast.Query, field: str, values: Iterable[Any], *, via_composite: bool = False
     ) -> builtins.list[dict[str, Any]]:
         """Run `soql` with `field IN (values)` added, split so no URL passes `max_url_bytes`.
 
-        Returns the union of the rows, each record once (by Id when selected).
+        Returns the union of the rows, each record once. With `via_composite` the
+        split queries travel five to a Composite call. See `sfseg.salesforce.query.query_in`.
         """
         from sfseg.salesforce.query import query_in
 
-        return query_in(self, soql, field, values)
+        return query_in(self, soql, field, values, via_composite=via_composite)
 
     # --- composite -----------------------------------------------------------
 
