@@ -172,12 +172,10 @@ def excludes(path: FieldLike, values: Iterable[ValueLike]) -> ast.Comparison:
 
 
 def _list(values: Iterable[ValueLike]) -> ast.ListValue:
-    items = list(values)
-    if all(not isinstance(item, _VALUE_NODES) for item in items):
-        return literal_list(cast(list[LiteralValue], items))
-    if not items:  # pragma: no cover - the all() above is true for an empty list
-        return literal_list(())
-    return ast.ListValue(tuple(_value(item) for item in items))
+    items = tuple(_value(item) for item in values)
+    if not items:
+        return literal_list(())  # raises the empty-list error
+    return ast.ListValue(items)
 
 
 def semi_join(path: FieldLike, query: ast.Query) -> ast.Comparison:
