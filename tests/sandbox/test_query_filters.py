@@ -200,3 +200,12 @@ def test_limit_and_offset(query_org: QueryOrg) -> None:
     result = query_org.query("SELECT LastName FROM Contact ORDER BY CreatedDate LIMIT 2 OFFSET 1")
     assert result["totalSize"] == 2
     assert [r["LastName"] for r in result["records"]] == ["Ångström", "smith"]
+
+
+def test_count_through_two_parent_joins(query_org: QueryOrg) -> None:
+    """A filter two relationships up counts the same as the records it returns."""
+    where = "Account.Owner.Name = 'sandbox admin'"
+    assert query_org.query(f"SELECT COUNT() FROM Contact WHERE {where}")["totalSize"] == 2
+    result = query_org.query(f"SELECT Account.Name FROM Contact WHERE {where}")
+    assert result["totalSize"] == 2
+    assert [r["Account"]["Name"] for r in result["records"]] == ["Acme", "Acme"]

@@ -195,7 +195,8 @@ def _where_clause(where: list[str]) -> str:
 
 def _count_plan(builder: _AggregateBuilder) -> CountPlan:
     where, having = builder.conditions()
-    inner = f"SELECT 1 FROM {builder.scope.from_sql()}{_where_clause(where)}"
+    used = " ".join([*where, *(g.sql for g in builder.groups), having or ""])
+    inner = f"SELECT 1 FROM {builder.scope.from_sql(used_in=used)}{_where_clause(where)}"
     if builder.groups:
         inner += " GROUP BY " + ", ".join(g.sql for g in builder.groups)
         if having:

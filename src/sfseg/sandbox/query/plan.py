@@ -62,13 +62,17 @@ class RecordPlan:
     shape: RecordShape
     children: list[ChildPlan] = field(default_factory=list)
     deleted_filter: str | None = None
+    filter_from_sql: str | None = None
+    """FROM clause with only the joins WHERE and ORDER BY read (for counting and row ids)."""
 
     @property
     def rowid(self) -> str:
         return f"{self.root_alias}.rowid"
 
-    def statement(self, select: str, *, with_limit: bool = True) -> str:
-        sql = f"SELECT {select} FROM {self.from_sql}"
+    def statement(
+        self, select: str, *, with_limit: bool = True, from_sql: str | None = None
+    ) -> str:
+        sql = f"SELECT {select} FROM {from_sql or self.from_sql}"
         if self.where:
             sql += " WHERE " + " AND ".join(self.where)
         sql += " ORDER BY " + ", ".join([*self.order_by, self.rowid])
@@ -78,7 +82,7 @@ class RecordPlan:
 
     def rowid_sql(self) -> str:
         """Select the row ids of the whole result, in result order."""
-        return self.statement(self.rowid)
+        return self.statement(self.rowid, from_sql=self.filter_from_sql)
 
     @property
     def keyset(self) -> bool:
@@ -87,7 +91,7 @@ class RecordPlan:
         return not self.order_by and self.limit is None and self.offset is None
 
     def count_sql(self) -> str:
-        sql = f"SELECT COUNT(*) FROM {self.from_sql}"
+        sql = f"SELECT COUNT(*) FROM {self.filter_from_sql or self.from_sql}"
         if self.where:
             sql += " WHERE " + " AND ".join(self.where)
         return sql

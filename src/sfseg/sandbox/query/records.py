@@ -97,6 +97,7 @@ class _RecordBuilder:
         if self.query.where is not None:
             where.append(ConditionCompiler(self.scope, self.today).compile(self.query.where))
         order_by = compile_order_by(self.scope, self.query.order_by)
+        filter_from_sql = self.scope.from_sql(used_in=" ".join([*where, *order_by]))
         return RecordPlan(
             sobject=self.scope.sobject.name,
             root_alias=self.scope.root_alias,
@@ -109,6 +110,7 @@ class _RecordBuilder:
             shape=self.shape,
             children=self.children,
             deleted_filter=self.scope.deleted_filter(),
+            filter_from_sql=filter_from_sql,
         )
 
     def _add(self, item: ast.SelectItem) -> None:

@@ -10,6 +10,7 @@ joined tables that have the field.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sfseg.sandbox.metadata import FieldSchema, ObjectSchema, OrgSchema
@@ -85,15 +86,32 @@ class Scope:
         self.sobject = sobject
         self.alias = alias
         self.root = Node((), [Target(sobject, context.new_alias())], polymorphic=False)
-        self.joins: list[str] = []
+        # (alias joined, alias it joins to, JOIN clause), in the order they were added.
+        self.joins: list[tuple[str, str, str]] = []
 
     @property
     def root_alias(self) -> str:
         return self.root.targets[0].alias
 
-    def from_sql(self) -> str:
-        parts = [f"{identifier(self.sobject.name)} AS {self.root_alias}", *self.joins]
+    def from_sql(self, used_in: str | None = None) -> str:
+        """Write the FROM clause with every join, or only those `used_in` needs.
+
+        Leaving out a parent join that nothing in `used_in` reads never changes the
+        row count, because each row joins at most one parent.
+        """
+        needed = {alias for alias, _, _ in self.joins}
+        if used_in is not None:
+            needed = self._aliases_used(used_in)
+        parts = [f"{identifier(self.sobject.name)} AS {self.root_alias}"]
+        parts.extend(sql for alias, _, sql in self.joins if alias in needed)
         return " ".join(parts)
+
+    def _aliases_used(self, text: str) -> set[str]:
+        needed = {alias for alias, _, _ in self.joins if re.search(rf"\b{alias}\.", text)}
+        for alias, owner, _ in reversed(self.joins):
+            if alias in needed:
+                needed.add(owner)
+        return needed
 
     def deleted_filter(self) -> str | None:
         if self.context.include_deleted:
@@ -136,10 +154,11 @@ class Scope:
                 continue
             target = Target(sobject, self.context.new_alias())
             targets.append(target)
-            self.joins.append(
+            clause = (
                 f"LEFT JOIN {identifier(sobject.name)} AS {target.alias} "
                 f"ON {target.column('Id')} = {owner.column(reference.name)}"
             )
+            self.joins.append((target.alias, owner.alias, clause))
         polymorphic = reference.polymorphic or len(reference.reference_to) > 1
         assert reference.relationship_name is not None
         return Node((*node.path, reference.relationship_name), targets, polymorphic)
