@@ -95,3 +95,37 @@ def test_dropped_update_replayed(fresh_sandbox, connect: Callable[..., Salesforc
     client.update("Account", record_id, {"Name": "After"})
     assert sleeps == [1.0]
     assert client.get("Account", record_id, ["Name"])["Name"] == "After"
+
+
+def test_create_503_after_commit_not_replayed(fresh_sandbox, connect: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
+    """A create answered 503 after the org committed it raises WriteOutcomeUnknownError and is not sent again."""
+    client = connect(fresh_sandbox)
+    set_faults(fresh_sandbox, {"method": "POST", "path": "^/sobjects/Account", "fault": "COMMIT_THEN_503", "times": 1})
+    with pytest.raises(WriteOutcomeUnknownError) as raised:
+        client.create("Account", {"Name": "Committed"})
+    assert str(raised.value) == (
+        "503 SERVER_UNAVAILABLE: got HTTP 503 after sending, so the write may have been applied "
+        "(POST /services/data/v66.0/sobjects/Account/); "
+        "look the record up before sending it again, or write with upsert by external id"
+    )
+    assert sleeps == []
+    assert client.count("SELECT Id FROM Account WHERE Name = 'Committed'") == 1
+
+
+def test_query_timeout_retried_once(fresh_sandbox, connect: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
+    """QUERY_TIMEOUT is retried once; a second timeout is raised."""
+    from sfseg.salesforce import QueryTimeoutError
+
+    client = connect(fresh_sandbox)
+    set_faults(fresh_sandbox, {"method": "GET", "path": "^/query", "fault": "QUERY_TIMEOUT", "times": 2})
+    with pytest.raises(QueryTimeoutError, match="400 QUERY_TIMEOUT"):
+        list(client.query("SELECT Id FROM Account"))
+    assert sleeps == [1.0]
+
+
+def test_internal_error_retried_for_read(fresh_sandbox, connect: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
+    """An HTTP 500 on a read is retried like a 503."""
+    client = connect(fresh_sandbox)
+    set_faults(fresh_sandbox, {"method": "GET", "path": "^/limits", "fault": "INTERNAL_ERROR", "times": 1})
+    assert "DailyApiRequests" in client.limits()
+    assert sleeps == [1.0]

@@ -25,6 +25,7 @@ from sfseg.salesforce.errors import (
     ConfigurationError,
     MultipleMatchesError,
     QuotaExceededError,
+    ServerUnavailableError,
     SessionExpiredError,
     TransportError,
     WriteOutcomeUnknownError,
@@ -165,9 +166,10 @@ class SalesforceClient:
             content: a raw body, such as CSV for Bulk API 2.0 uploads.
             headers: extra headers.
             replay_safe: whether sending the request twice is harmless. Reads,
-                updates, deletes and upserts by external id are; a create is not,
-                so a create whose response was lost after sending raises
-                `WriteOutcomeUnknownError` instead of being sent again.
+                updates, deletes and upserts by external id are; a create is not.
+                A create whose response was lost after sending, or whose response
+                was a 5xx, raises `WriteOutcomeUnknownError` instead of being sent
+                again. Connection failures before sending are retried either way.
 
         Returns:
             The response, status below 300 (or 300 when the caller handles it).
@@ -262,7 +264,10 @@ class SalesforceClient:
             logger.debug("response body: %s", _loggable(response.content))
 
         if response.status_code >= 300 and not (response.status_code == 300 and method == "PATCH"):
-            raise error_from_response(response, method, _path_only(path))
+            error = error_from_response(response, method, _path_only(path))
+            if isinstance(error, ServerUnavailableError) and not replay_safe:
+                raise _outcome_unknown(error) from error
+            raise error
         return response
 
     def _check_reserve(self, method: str, path: str) -> None:
@@ -491,6 +496,17 @@ def _transport_error(exc: httpx.HTTPError, method: str, path: str, replay_safe: 
     msg = f"{method} {path} was sent but its answer was lost ({reason}); the write may have been applied"
     return WriteOutcomeUnknownError(
         msg, method=method, path=path, hint="look the record up before sending it again, or write with upsert by external id"
+    )
+
+
+def _outcome_unknown(error: ServerUnavailableError) -> WriteOutcomeUnknownError:
+    # A 5xx can come after the org committed the write (a gateway timeout, a
+    # failure while answering), so a create that got one is not sent again.
+    msg = f"got HTTP {error.status} after sending, so the write may have been applied"
+    return WriteOutcomeUnknownError(
+        msg, status=error.status, error_code=error.error_code, method=error.method, path=error.path,
+        body=error.body, errors=error.errors,
+        hint="look the record up before sending it again, or write with upsert by external id",
     )
 
 

@@ -13,8 +13,8 @@ per input record.
 
 Replay rules: an update, an upsert by external id or a delete may be sent twice
 without harm, so a lost response is retried. A create may not. When a create's
-response is lost after sending, `WriteOutcomeUnknownError` is raised, and the
-layer above looks the records up before sending them again.
+response is lost after sending, or is a 5xx, `WriteOutcomeUnknownError` is raised,
+and the layer above looks the records up before sending them again.
 """
 
 from __future__ import annotations
