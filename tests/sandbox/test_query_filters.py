@@ -205,7 +205,7 @@ def test_limit_and_offset(query_org: QueryOrg) -> None:
 def test_count_through_two_parent_joins(query_org: QueryOrg) -> None:
     """A filter two relationships up counts the same as the records it returns."""
     where = "Account.Owner.Name = 'sandbox admin'"
-    assert query_org.query(f"SELECT COUNT() FROM Contact WHERE {where}")["totalSize"] == 2
+    assert query_org.query(f"SELECT COUNT() FROM Contact WHERE {where}")["totalSize"] == 3
     result = query_org.query(f"SELECT Account.Name FROM Contact WHERE {where}")
-    assert result["totalSize"] == 2
-    assert [r["Account"]["Name"] for r in result["records"]] == ["Acme", "Acme"]
+    assert result["totalSize"] == 3
+    assert [r["Account"]["Name"] for r in result["records"]] == ["Acme", "Acme", "Globex"]
