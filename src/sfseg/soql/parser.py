@@ -31,7 +31,7 @@ __all__ = ["parse", "parse_condition"]
 
 
 class _WholeWords:
-    """Lark post-lexer that only makes NAME acceptable in every lexer state.
+    """Lark post-lexer whose one job is to make NAME acceptable in every lexer state.
 
     The contextual lexer otherwise matches a keyword at the start of a longer
     word where no name is expected (`ANDD` would read as `AND D`). With NAME
