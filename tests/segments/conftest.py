@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -74,3 +75,30 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store = Store(f"sqlite:///{tmp_path / 'sfseg.db'}")
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def sample_org() -> Iterator[Any]:
+    """A sandbox with the sample org that only the segments tests use, so its counts stay exact."""
+    from sfseg.sandbox.server import run_sandbox
+
+    with run_sandbox(seed="sample") as info:
+        yield info
+
+
+@pytest.fixture
+def sample_client(sample_org: Any) -> Iterator[Any]:
+    """A connected client for `sample_org`."""
+    from sfseg.salesforce import ConnectionSettings, SalesforceClient
+
+    settings = ConnectionSettings(
+        instance_url=sample_org.url,
+        login_url=sample_org.url,
+        api_version=sample_org.api_version,
+        flow="client_credentials",
+        client_id=sample_org.client_id,
+        client_secret=sample_org.client_secret,
+        ca_file=sample_org.ca_file,
+    )
+    with SalesforceClient(settings) as client:
+        yield client

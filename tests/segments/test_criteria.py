@@ -63,7 +63,9 @@ match:
         (
             "mailingcountry = 'US' AND account.industry IN ('Banking','Insurance')",
             "contact",
-            {"Contact": "SELECT Id FROM Contact WHERE MailingCountry = 'US' AND Account.Industry IN ('Banking','Insurance')"},
+            {
+                "Contact": "SELECT Id FROM Contact WHERE MailingCountry = 'US' AND Account.Industry IN ('Banking','Insurance')"
+            },
         ),
         (
             "MailingCountry = 'US' AND (Title LIKE 'VP%' OR LeadSource = 'Web')",
@@ -89,7 +91,9 @@ match:
         (
             "Id IN (SELECT ContactId FROM Opportunity WHERE IsWon = true) AND Email != null",
             "contact",
-            {"Contact": "SELECT Id FROM Contact WHERE Id IN (SELECT ContactId FROM Opportunity WHERE IsWon = true) AND Email != null"},
+            {
+                "Contact": "SELECT Id FROM Contact WHERE Id IN (SELECT ContactId FROM Opportunity WHERE IsWon = true) AND Email != null"
+            },
         ),
         (
             "Id IN (SELECT WhoId FROM Task WHERE ActivityDate = LAST_N_DAYS:90)",
@@ -114,10 +118,27 @@ match:
                 "match": {
                     "all": [
                         {"field": "MailingState", "op": "in", "value": ["CA", "NY"]},
-                        {"not": {"any": [{"field": "DoNotCall", "op": "eq", "value": True},
-                                         {"field": "Email", "op": "is_null"}]}},
-                        {"not": {"related": {"object": "Task", "via": "WhoId",
-                                             "match": {"field": "Subject", "op": "contains", "value": "50%_off"}}}},
+                        {
+                            "not": {
+                                "any": [
+                                    {"field": "DoNotCall", "op": "eq", "value": True},
+                                    {"field": "Email", "op": "is_null"},
+                                ]
+                            }
+                        },
+                        {
+                            "not": {
+                                "related": {
+                                    "object": "Task",
+                                    "via": "WhoId",
+                                    "match": {
+                                        "field": "Subject",
+                                        "op": "contains",
+                                        "value": "50%_off",
+                                    },
+                                }
+                            }
+                        },
                         {"field": "Title", "op": "starts_with", "value": "VP"},
                     ]
                 },
@@ -133,15 +154,22 @@ match:
             },
         ),
         (
-            {"target": "lead", "match": {"all": [
-                {"field": "NumberOfEmployees", "op": "gte", "value": 50},
-                {"field": "AnnualRevenue", "op": "lt", "value": "1000000.50"},
-                {"field": "ConvertedDate", "op": "lte", "value": "2024-06-30"},
-                {"field": "CreatedDate", "op": "gt", "value": "2024-01-01T00:00:00Z"},
-            ]}},
+            {
+                "target": "lead",
+                "match": {
+                    "all": [
+                        {"field": "NumberOfEmployees", "op": "gte", "value": 50},
+                        {"field": "AnnualRevenue", "op": "lt", "value": "1000000.50"},
+                        {"field": "ConvertedDate", "op": "lte", "value": "2024-06-30"},
+                        {"field": "CreatedDate", "op": "gt", "value": "2024-01-01T00:00:00Z"},
+                    ]
+                },
+            },
             None,
-            {"Lead": "SELECT Id FROM Lead WHERE NumberOfEmployees >= 50 AND AnnualRevenue < 1000000.50 "
-             "AND ConvertedDate <= 2024-06-30 AND CreatedDate > 2024-01-01T00:00:00Z"},
+            {
+                "Lead": "SELECT Id FROM Lead WHERE NumberOfEmployees >= 50 AND AnnualRevenue < 1000000.50 "
+                "AND ConvertedDate <= 2024-06-30 AND CreatedDate > 2024-01-01T00:00:00Z"
+            },
         ),
     ],
 )
@@ -161,7 +189,7 @@ def test_compiles_to_canonical_soql(
             "contact",
             [
                 "row 1, column 1: Contact has no field MailingCountri; did you mean 'MailingCountry'?",
-                "row 1, column 27: 'Webb' is not a value of picklist LeadSource; did you mean 'Web'?",
+                "row 1, column 27: 'Webb' is not a value of picklist LeadSource (to match a stored value outside the picklist, use like); did you mean 'Web'?",
             ],
         ),
         (
@@ -173,25 +201,69 @@ def test_compiles_to_canonical_soql(
                 "row 3, column 7: Account has no field Industri; did you mean 'Industry'?",
             ],
         ),
-        ("Description = 'x'", "contact", ["row 1, column 1: Contact.Description cannot be used in a filter (it is not filterable)"]),
-        ("Email LIKE 'a%' AND HasOptedOutOfEmail = 'yes'", "contact", ["row 1, column 21: HasOptedOutOfEmail is boolean: use true or false"]),
-        ("DoNotCall > true", "lead", ["row 1, column 1: > cannot compare boolean field DoNotCall; use eq or ne"]),
-        ("AccountId = 'not-an-id'", "contact", ["row 1, column 1: 'not-an-id' is not a Salesforce id for AccountId"]),
-        ("Department = 'IT'", "both", ["row 1, column 1: Department has no counterpart on Lead (Lead has no field Department)"]),
+        (
+            "Description = 'x'",
+            "contact",
+            [
+                "row 1, column 1: Contact.Description cannot be used in a filter (it is not filterable)"
+            ],
+        ),
+        (
+            "Email LIKE 'a%' AND HasOptedOutOfEmail = 'yes'",
+            "contact",
+            ["row 1, column 21: HasOptedOutOfEmail is boolean: use true or false"],
+        ),
+        (
+            "DoNotCall > true",
+            "lead",
+            ["row 1, column 1: > cannot compare boolean field DoNotCall; use eq or ne"],
+        ),
+        (
+            "AccountId = 'not-an-id'",
+            "contact",
+            ["row 1, column 1: 'not-an-id' is not a Salesforce id for AccountId"],
+        ),
+        (
+            "Department = 'IT'",
+            "both",
+            [
+                "row 1, column 1: Department has no counterpart on Lead (Lead has no field Department)"
+            ],
+        ),
         (
             "Id IN (SELECT ContactId FROM Opportunity) OR Email = null",
             "contact",
-            ["row 1, column 1: SOQL syntax error: Semi join sub-selects are not allowed with the 'OR' operator"],
+            [
+                "row 1, column 1: SOQL syntax error: Semi join sub-selects are not allowed with the 'OR' operator"
+            ],
         ),
         (
             "Id IN (SELECT ContactId FROM Opportunity)",
             "both",
-            ["row 1, column 15: Opportunity.ContactId points at Contact, so this subquery has no counterpart on Lead"],
+            [
+                "row 1, column 15: Opportunity.ContactId points at Contact, so this subquery has no counterpart on Lead"
+            ],
         ),
-        ("SELECT Id FROM Account", None, ["row 1, column 16: segment queries select from Contact or Lead, not Account"]),
-        ("SELECT Id FROM Contact LIMIT 5", None, ["row 1, column 16: a segment is every matching record; remove LIMIT"]),
-        ("SELECT Id FROM Lead", "contact", ["row 1, column 16: the query selects from Lead but target contact was requested"]),
-        ("Name = 'x' AND AND", "contact", ["row 1, column 16: SOQL syntax error: unexpected token: 'AND'"]),
+        (
+            "SELECT Id FROM Account",
+            None,
+            ["row 1, column 16: segment queries select from Contact or Lead, not Account"],
+        ),
+        (
+            "SELECT Id FROM Contact LIMIT 5",
+            None,
+            ["row 1, column 16: a segment is every matching record; remove LIMIT"],
+        ),
+        (
+            "SELECT Id FROM Lead",
+            "contact",
+            ["row 1, column 16: the query selects from Lead but target contact was requested"],
+        ),
+        (
+            "Name = 'x' AND AND",
+            "contact",
+            ["row 1, column 16: SOQL syntax error: unexpected token: 'AND'"],
+        ),
         ("   ", "contact", ["the criteria are empty; give a WHERE clause, a query or rules"]),
     ],
 )
@@ -224,7 +296,7 @@ def test_rule_problems_have_paths(metadata: MetadataCache) -> None:
     """Every problem of a rule document is reported at once, at its rule path, in document order."""
     assert _problems(BAD_RULES, metadata) == [
         "match.all[1].field: Department has no counterpart on Lead (Lead has no field Department)",
-        "match.all[2].any[0].value: 'Bankng' is not a value of picklist Industry; did you mean 'Banking'?",
+        "match.all[2].any[0].value: 'Bankng' is not a value of picklist Industry (to match a stored value outside the picklist, use like); did you mean 'Banking'?",
         "match.all[2].any[1].op: includes needs a multi-select picklist, and LeadSource is picklist",
         "match.all[2].any[2]: a related condition cannot sit inside `any` (Salesforce does not allow OR around a semi-join); move it into `all`",
         "match.all[3].value: CreatedDate is a datetime: give YYYY-MM-DDThh:mm:ssZ (with a time zone) or a relative date such as LAST_N_DAYS:30, not 2024-01-01",
@@ -239,14 +311,26 @@ def test_rule_problems_have_paths(metadata: MetadataCache) -> None:
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
-        ("match: {fild: Email, op: eq}", ["match.field: Field required", "match.fild: Extra inputs are not permitted"]),
+        (
+            "match: {fild: Email, op: eq}",
+            ["match.field: Field required", "match.fild: Extra inputs are not permitted"],
+        ),
         ("match: {all: [{field: Email, op: equals, value: a}]}", None),
-        ("match: {all: [{foo: 1}]}", ["match.all[0]: a rule needs one of the keys all, any, not, related, or field with op"]),
-        ("match: {all: []}", ["match.all: List should have at least 1 item after validation, not 0"]),
+        (
+            "match: {all: [{foo: 1}]}",
+            ["match.all[0]: a rule needs one of the keys all, any, not, related, or field with op"],
+        ),
+        (
+            "match: {all: []}",
+            ["match.all: List should have at least 1 item after validation, not 0"],
+        ),
         ("target: everyone\nmatch: {field: Email, op: is_null}", None),
         ("match: {all: [a, b", None),
         ("- just a list", ["a rule document is a mapping with `match` (and optionally `target`)"]),
-        ("match: {not: {related: {object: Opportunity}}}", ["match.not.related.via: Field required"]),
+        (
+            "match: {not: {related: {object: Opportunity}}}",
+            ["match.not.related.via: Field required"],
+        ),
     ],
 )
 def test_rule_document_shape(document: str, expected: list[str] | None) -> None:
@@ -294,17 +378,19 @@ def test_three_related_rejected(metadata: MetadataCache) -> None:
 
 def test_unknown_related_object(metadata: MetadataCache) -> None:
     """A related object that does not exist is reported at its object key."""
-    assert _problems({"match": {"related": {"object": "Invoice__c", "via": "Contact__c"}}}, metadata) == [
-        "match.related.object: object Invoice__c does not exist or is not accessible"
-    ]
+    assert _problems(
+        {"match": {"related": {"object": "Invoice__c", "via": "Contact__c"}}}, metadata
+    ) == ["match.related.object: object Invoice__c does not exist or is not accessible"]
 
 
 def test_target_conflict(metadata: MetadataCache) -> None:
     """A document's own target wins over nothing, and a contradicting request is an error."""
-    assert _problems("target: lead\nmatch: {field: Email, op: is_null}", metadata, target="contact") == [
-        "target: the document's target is lead but contact was requested"
-    ]
-    compiled = compile_criteria("match: {field: Email, op: is_null}", metadata=metadata, target="lead")
+    assert _problems(
+        "target: lead\nmatch: {field: Email, op: is_null}", metadata, target="contact"
+    ) == ["target: the document's target is lead but contact was requested"]
+    compiled = compile_criteria(
+        "match: {field: Email, op: is_null}", metadata=metadata, target="lead"
+    )
     assert compiled.objects == ("Lead",)
 
 

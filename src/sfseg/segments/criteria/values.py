@@ -107,7 +107,10 @@ def _check_picklist(field: FieldInfo, value: str) -> Issue | None:
     known = {choice.lower() for choice in field.picklist_values}
     for part in parts:
         if part.strip().lower() not in known:
-            message = f"{part!r} is not a value of picklist {field.name}"
+            message = (
+                f"{part!r} is not a value of picklist {field.name} "
+                "(to match a stored value outside the picklist, use like)"
+            )
             return message, _suggest(part.strip(), field.picklist_values)
     return None
 

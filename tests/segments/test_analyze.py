@@ -1,0 +1,229 @@
+"""analyze_segment on the sample org, checked against numbers computed from the seed files
+(demographics) and from the sandbox's own tables with plain SQL (behaviour)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sfseg.segments.analyze import Analysis, analyze_segment, band_label
+from sfseg.segments.assign import refresh_segment
+from sfseg.segments.create import create_segment
+from sfseg.segments.criteria import preview
+from sfseg.segments.store import Store
+from tests.segments.seed_data import count_by, seed_contacts
+
+pytestmark = pytest.mark.slow  # starts its own sample-org sandbox
+
+TEXAS = "MailingState = 'Texas'"
+# Website is stored on coral-cloud contacts but is not in the LeadSource picklist.
+TEXAS_WEB = "MailingState = 'Texas' AND LeadSource LIKE 'Website'"
+
+
+@pytest.fixture(scope="module")
+def module_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    path: Path = tmp_path_factory.mktemp("analysis") / "sfseg.db"
+    with Store(f"sqlite:///{path}") as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def analyses(sample_org: Any, module_store: Store) -> dict[str, Any]:
+    """Two populated segments and two analyses of the first (the second reuses the report)."""
+    with next_client(sample_org) as client:
+        texas = create_segment(client, module_store, "Texas", TEXAS)
+        web = create_segment(client, module_store, "Texas web", TEXAS_WEB)
+        assert texas.segment is not None and web.segment is not None
+        refresh_segment(client, module_store, texas.segment.id)
+        refresh_segment(client, module_store, web.segment.id)
+        first = analyze_segment(client, module_store, texas.segment.id)
+        second = analyze_segment(client, module_store, texas.segment.id)
+    return {"first": first, "second": second, "texas": texas, "web": web}
+
+
+def next_client(info: Any) -> Any:
+    from sfseg.salesforce import ConnectionSettings, SalesforceClient
+
+    return SalesforceClient(
+        ConnectionSettings(
+            instance_url=info.url, login_url=info.url, api_version=info.api_version,
+            flow="client_credentials", client_id=info.client_id, client_secret=info.client_secret,
+        )
+    )  # fmt: skip
+
+
+def _sql(sample_org: Any, text: str, *params: Any) -> list[tuple[Any, ...]]:
+    store = sample_org.state.org.store
+    with store.lock:
+        return list(store.connection.execute(text, params).fetchall())
+
+
+def _texas_ids(sample_org: Any) -> list[str]:
+    return [
+        row[0]
+        for row in _sql(
+            sample_org,
+            """SELECT "Id" FROM "Contact" WHERE "MailingState" = 'Texas' AND "IsDeleted" = 0""",
+        )
+    ]
+
+
+def _values(analysis: Analysis, name: str) -> dict[str | None, tuple[int, int]]:
+    return {v.value: (v.count, v.population_count) for v in analysis.demographics[name].values}
+
+
+def test_preview_counts_match_seed(sample_client: Any) -> None:
+    """Preview counts equal the counts taken from the seed files."""
+    contacts = seed_contacts()
+    texas = sum(1 for c in contacts if c.state == "Texas")
+    us = sum(1 for c in contacts if c.country == "United States")
+    titled = sum(1 for c in contacts if c.title is not None and c.title.startswith("Account"))
+    assert preview(sample_client, TEXAS).counts == {"Contact": texas}
+    assert preview(sample_client, "MailingCountry = 'United States'").counts == {"Contact": us}
+    assert preview(
+        sample_client, "match: {field: Title, op: starts_with, value: Account}"
+    ).counts == {"Contact": titled}
+
+
+def test_size_matches_seed(analyses: dict[str, Any]) -> None:
+    """Members, contacts and statuses equal the Texas contacts of the seed files."""
+    texas = sum(1 for c in seed_contacts() if c.state == "Texas")
+    size = analyses["first"].size
+    assert (size.members, size.contacts, size.leads, size.responded) == (texas, texas, 0, 0)
+    assert size.by_status == {"Added": texas}
+    assert size.response_rate == 0.0
+
+
+def test_demographics_match_seed(analyses: dict[str, Any]) -> None:
+    """Segment and population counts per value equal the seed files' counts."""
+    contacts = seed_contacts()
+    texas = [c for c in contacts if c.state == "Texas"]
+    analysis: Analysis = analyses["first"]
+    for name, attribute in (
+        ("lead_source", "lead_source"),
+        ("country", "country"),
+        ("state", "state"),
+        ("title", "title"),
+    ):
+        segment = count_by(texas, attribute)
+        population = count_by(contacts, attribute)
+        expected = {value: (segment.get(value, 0), n) for value, n in population.items()}
+        assert _values(analysis, name) == expected, name
+
+
+def test_shares_and_lift(analyses: dict[str, Any]) -> None:
+    """Shares are over segment and population totals; lift is their ratio."""
+    contacts = seed_contacts()
+    texas = [c for c in contacts if c.state == "Texas"]
+    website = next(
+        v for v in analyses["first"].demographics["lead_source"].values if v.value == "Website"
+    )
+    segment_share = sum(1 for c in texas if c.lead_source == "Website") / len(texas)
+    population_share = sum(1 for c in contacts if c.lead_source == "Website") / len(contacts)
+    assert website.share == round(segment_share, 6)
+    assert website.population_share == round(population_share, 6)
+    assert website.lift == round(round(segment_share, 6) / round(population_share, 6), 4)
+
+
+def test_bands(analyses: dict[str, Any], sample_org: Any) -> None:
+    """Employee and revenue bands count every contact once, by its account's value."""
+    rows = _sql(
+        sample_org,
+        """
+        SELECT a."NumberOfEmployees", a."AnnualRevenue" FROM "Contact" c
+        LEFT JOIN "Account" a ON a."Id" = c."AccountId" WHERE c."IsDeleted" = 0""",
+    )
+    employees: Counter[str | None] = Counter()
+    revenue: Counter[str | None] = Counter()
+    for n, amount in rows:
+        employees[None if n is None else _band((0, 10, 50, 200, 1000, 5000), n)] += 1
+        revenue[None if amount is None else _band((0, 10_000_000, 1_000_000_000), amount)] += 1
+    population = {
+        v.value: v.population_count for v in analyses["first"].demographics["employees"].values
+    }
+    assert {k: v for k, v in population.items() if v} == dict(employees)
+    population = {
+        v.value: v.population_count for v in analyses["first"].demographics["annual_revenue"].values
+    }
+    assert {k: v for k, v in population.items() if v} == dict(revenue)
+
+
+def _band(edges: tuple[int, ...], value: float) -> str:
+    index = max(i for i, edge in enumerate(edges) if value >= edge)
+    return band_label([Decimal(e) for e in edges], index)
+
+
+def test_behaviour_matches_tables(analyses: dict[str, Any], sample_org: Any) -> None:
+    """Opportunities, cases and activities equal plain SQL over the sandbox's tables."""
+    ids = _texas_ids(sample_org)
+    marks = ",".join("?" * len(ids))
+    cases = _sql(
+        sample_org,
+        f'SELECT "Priority", "IsClosed" FROM "Case" WHERE "ContactId" IN ({marks}) AND "IsDeleted" = 0',
+        *ids,
+    )
+    behaviour = analyses["first"].behaviour
+    assert behaviour.cases.count == len(cases)
+    assert behaviour.cases.open == sum(1 for _, closed in cases if not closed)
+    assert behaviour.cases.by_priority == dict(Counter(p or "(none)" for p, _ in cases))
+
+    opportunities = _sql(
+        sample_org,
+        f"""
+        SELECT DISTINCT o."Id", o."IsClosed", o."IsWon", o."Amount", o."CloseDate" FROM "Opportunity" o
+        JOIN "OpportunityContactRole" r ON r."OpportunityId" = o."Id"
+        WHERE r."ContactId" IN ({marks}) AND r."IsDeleted" = 0 AND o."IsDeleted" = 0""",
+        *ids,
+    )
+    roles = behaviour.opportunities["contact_roles"]
+    assert roles.count == len(opportunities)
+    assert roles.won == sum(1 for row in opportunities if row[2])
+    assert roles.open == sum(1 for row in opportunities if not row[1])
+    won_amount = sum(
+        (Decimal(str(row[3])) for row in opportunities if row[2] and row[3] is not None), Decimal(0)
+    )
+    assert roles.won_amount == won_amount
+    assert isinstance(roles.won_amount, Decimal)
+    if opportunities:
+        assert str(roles.last_close_date) == max(row[4] for row in opportunities)
+
+    direct = _sql(
+        sample_org,
+        f'SELECT COUNT(*) FROM "Opportunity" WHERE "ContactId" IN ({marks}) AND "IsDeleted" = 0',
+        *ids,
+    )
+    assert behaviour.opportunities["contact"].count == direct[0][0]
+
+
+def test_overlap(analyses: dict[str, Any]) -> None:
+    """Overlap with another stored segment counts the members both Campaigns hold."""
+    texas_web = sum(1 for c in seed_contacts() if c.state == "Texas" and c.lead_source == "Website")
+    overlap = analyses["first"].overlap
+    assert [(o.name, o.shared) for o in overlap] == [("Texas web", texas_web)]
+
+
+def test_report_run(analyses: dict[str, Any]) -> None:
+    """The report is made once, reused, and its rows cover every member."""
+    first, second = analyses["first"].report, analyses["second"].report
+    assert first.error is None
+    assert first.report_id == second.report_id
+    assert first.groupings == ["COUNTRY", "LEAD_SOURCE"]
+    assert sum(row["RowCount"] for row in first.rows) == analyses["first"].size.members
+
+
+def test_api_calls(analyses: dict[str, Any]) -> None:
+    """A contact segment's analysis costs four calls, plus one the first time to make the report."""
+    assert analyses["second"].api_calls == 4
+    assert analyses["first"].api_calls == 5
+
+
+def test_json_keys(analyses: dict[str, Any]) -> None:
+    """The JSON form has the documented keys, with amounts as exact decimal text."""
+    data = analyses["first"].to_json()
+    assert set(data) >= {"size", "demographics", "behaviour", "report", "overlap", "api_calls"}
+    assert isinstance(data["behaviour"]["opportunities"]["contact_roles"]["won_amount"], str)

@@ -1,0 +1,220 @@
+"""create_segment on a live sandbox org: Campaign, statuses, store row, retry safety."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sfseg.salesforce import SalesforceClient
+from sfseg.segments import create as create_module
+from sfseg.segments.create import SegmentExistsError, create_segment
+from sfseg.segments.criteria import CriteriaError
+from sfseg.segments.segment import MemberStatus
+from sfseg.segments.store import Segment, Store
+
+WHERE = "MailingCountry = 'United States'"
+pytestmark = pytest.mark.slow  # a fresh sandbox per test
+
+
+def _statuses(client: SalesforceClient, campaign_id: str) -> list[tuple[str, bool, bool]]:
+    rows = client.query(
+        "SELECT Label, IsDefault, HasResponded FROM CampaignMemberStatus "
+        f"WHERE CampaignId = '{campaign_id}' ORDER BY SortOrder"
+    )
+    return [(r["Label"], r["IsDefault"], r["HasResponded"]) for r in rows]
+
+
+def _campaigns_with_key(client: SalesforceClient, key: str) -> list[dict[str, Any]]:
+    return list(client.query(f"SELECT Id, Name FROM Campaign WHERE sfseg_Segment_Key__c = '{key}'"))
+
+
+def test_create_makes_campaign_and_statuses(fresh_client: SalesforceClient, store: Store) -> None:
+    """A new segment is a Campaign with Added (default) and Responded in place of Sent."""
+    result = create_segment(
+        fresh_client, store, "US contacts", WHERE, description="People in the US",
+        campaign_fields={"Type": "Email", "IsActive": True, "StartDate": "2026-01-01"},
+    )  # fmt: skip
+
+    assert result.campaign_created is True
+    campaign = fresh_client.get("Campaign", result.campaign_id or "")
+    assert campaign["Name"] == "US contacts"
+    assert campaign["Description"] == "People in the US"
+    assert campaign["Type"] == "Email"
+    assert campaign["IsActive"] is True
+    assert str(campaign["StartDate"]) == "2026-01-01"
+    assert _statuses(fresh_client, result.campaign_id or "") == [
+        ("Responded", False, True),
+        ("Added", True, False),
+    ]
+    assert result.counts == {"Contact": 0}
+    # Describe Contact, describe Campaign, then one Composite call.
+    assert result.api_calls == 3
+
+
+def test_segment_stored(fresh_client: SalesforceClient, store: Store) -> None:
+    """The store keeps segment id and Campaign id, criteria, canonical SOQL and statuses."""
+    result = create_segment(fresh_client, store, "Stored", "mailingcountry = 'US'", target="both")
+    stored = store.get_segment("Stored")
+    assert stored.id == result.segment.id if result.segment else False
+    assert stored.campaign_id == result.campaign_id
+    assert stored.criteria_kind == "where"
+    assert stored.criteria_text == "mailingcountry = 'US'"
+    assert stored.soql_contact == "SELECT Id FROM Contact WHERE MailingCountry = 'US'"
+    assert stored.soql_lead == "SELECT Id FROM Lead WHERE Country = 'US'"
+    assert stored.statuses == [
+        {"label": "Added", "is_default": True, "has_responded": False},
+        {"label": "Responded", "is_default": False, "has_responded": True},
+    ]
+    campaign = fresh_client.get("Campaign", stored.campaign_id or "")
+    assert campaign["sfseg_Segment_Key__c"] == stored.key
+
+
+def test_retry_after_crash_finds_campaign(
+    fresh_client: SalesforceClient, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A create that dies after writing the Campaign, run again, finds that Campaign."""
+    real_finish = create_module._finish
+
+    def crash(*_args: Any) -> None:
+        raise RuntimeError("killed after the Campaign write")
+
+    monkeypatch.setattr(create_module, "_finish", crash)
+    with pytest.raises(RuntimeError):
+        create_segment(fresh_client, store, "Retried", WHERE)
+    pending = store.get_segment("Retried")
+    assert pending.campaign_id is None
+
+    monkeypatch.setattr(create_module, "_finish", real_finish)
+    result = create_segment(fresh_client, store, "Retried", WHERE)
+
+    assert result.campaign_created is False
+    assert result.segment is not None
+    assert result.segment.id == pending.id
+    campaigns = _campaigns_with_key(fresh_client, pending.key)
+    assert [c["Id"] for c in campaigns] == [result.campaign_id]
+    assert _statuses(fresh_client, result.campaign_id or "") == [
+        ("Responded", False, True),
+        ("Added", True, False),
+    ]
+
+
+def test_retry_fixes_statuses(fresh_client: SalesforceClient, store: Store) -> None:
+    """A retried create meeting other statuses on its Campaign turns them into the requested ones."""
+    with store.session() as session:
+        session.add(
+            Segment(key="sfseg-retry-key", name="Half done", target="contact", criteria_kind="where",
+                    criteria_text=WHERE, statuses=[])
+        )  # fmt: skip
+    campaign_id, _ = fresh_client.upsert(
+        "Campaign", "sfseg_Segment_Key__c", "sfseg-retry-key", {"Name": "Half done"}
+    )
+    fresh_client.create(
+        "CampaignMemberStatus", {"CampaignId": campaign_id, "Label": "Invited", "SortOrder": 3}
+    )
+
+    result = create_segment(
+        fresh_client,
+        store,
+        "Half done",
+        WHERE,
+        statuses=["Invited", "Attended"],
+        default_status="Invited",
+    )
+
+    assert result.campaign_id == campaign_id
+    assert result.campaign_created is False
+    assert sorted(_statuses(fresh_client, campaign_id)) == [
+        ("Attended", False, True),
+        ("Invited", True, False),
+    ]
+
+
+def test_custom_statuses(fresh_client: SalesforceClient, store: Store) -> None:
+    """Requested statuses replace Salesforce's, with the chosen default and responded flags."""
+    statuses = [
+        MemberStatus("Invited"),
+        MemberStatus("Registered"),
+        MemberStatus("Attended", has_responded=True),
+    ]
+    result = create_segment(
+        fresh_client, store, "Event", WHERE, statuses=statuses, default_status="Registered"
+    )
+    assert _statuses(fresh_client, result.campaign_id or "") == [
+        ("Invited", False, False),
+        ("Registered", True, False),
+        ("Attended", False, True),
+    ]
+
+
+def test_duplicate_name_rejected(fresh_client: SalesforceClient, store: Store) -> None:
+    """A second segment with a finished segment's name is refused before any write."""
+    create_segment(fresh_client, store, "Twice", WHERE)
+    calls = fresh_client.api_calls
+    with pytest.raises(SegmentExistsError, match="'Twice' already exists"):
+        create_segment(fresh_client, store, "Twice", WHERE)
+    assert fresh_client.api_calls == calls  # describes are cached; nothing else was sent
+    campaigns = list(fresh_client.query("SELECT Id FROM Campaign WHERE Name = 'Twice'"))
+    assert len(campaigns) == 1
+
+
+@pytest.mark.parametrize(
+    ("statuses", "default", "message"),
+    [
+        (["Sent", "Sent"], None, "given twice"),
+        (["Sent", "Bounced"], None, "no responded status"),
+        (["Added", "Responded"], "Clicked", "default status 'Clicked' is not one of"),
+        (["", "Responded"], None, "must have 1 to 765 characters"),
+    ],
+)
+def test_bad_statuses_rejected(
+    fresh_client: SalesforceClient,
+    store: Store,
+    statuses: list[str],
+    default: str | None,
+    message: str,
+) -> None:
+    """A status list Salesforce would refuse is rejected before anything is written."""
+    with pytest.raises(ValueError, match=message):
+        create_segment(fresh_client, store, "Bad", WHERE, statuses=statuses, default_status=default)
+    assert store.list_segments() == []
+
+
+def test_bad_criteria_write_nothing(fresh_client: SalesforceClient, store: Store) -> None:
+    """Invalid criteria stop the create before the Campaign or the store row exist."""
+    with pytest.raises(CriteriaError, match="MailingCountri"):
+        create_segment(fresh_client, store, "Broken", "MailingCountri = 'US'")
+    assert store.list_segments() == []
+    assert list(fresh_client.query("SELECT Id FROM Campaign WHERE Name = 'Broken'")) == []
+
+
+def test_bad_campaign_field(fresh_client: SalesforceClient, store: Store) -> None:
+    """An unknown or read-only Campaign field is named before anything is written."""
+    with pytest.raises(ValueError, match="Campaign has no field Colour"):
+        create_segment(fresh_client, store, "Odd", WHERE, campaign_fields={"Colour": "red"})
+    with pytest.raises(ValueError, match="NumberOfContacts is read-only"):
+        create_segment(fresh_client, store, "Odd", WHERE, campaign_fields={"NumberOfContacts": 3})
+    assert store.list_segments() == []
+
+
+def test_dry_run_writes_nothing(fresh_client: SalesforceClient, store: Store) -> None:
+    """A dry run counts the matches and writes neither a Campaign nor a store row."""
+    result = create_segment(fresh_client, store, "Dry", WHERE, dry_run=True)
+    assert result.dry_run is True
+    assert result.campaign_id is None
+    assert result.counts == {"Contact": 0}
+    assert store.list_segments() == []
+    assert list(fresh_client.query("SELECT Id FROM Campaign WHERE Name = 'Dry'")) == []
+
+
+def test_name_too_long(fresh_client: SalesforceClient, store: Store) -> None:
+    """A name longer than a Campaign name is refused."""
+    with pytest.raises(ValueError, match="1 to 80 characters"):
+        create_segment(fresh_client, store, "x" * 81, WHERE)
+
+
+def test_store_file_location(tmp_path: Path) -> None:
+    """The test store lives in the test's directory, with errors.jsonl beside it."""
+    with Store(f"sqlite:///{tmp_path / 'a' / 'sfseg.db'}") as store:
+        assert store.errors_path == tmp_path / "a" / "errors.jsonl"
