@@ -99,7 +99,10 @@ def test_query_all_pages_include_deleted(paging_org: QueryOrg) -> None:
     soql = "SELECT LastName, IsDeleted FROM Lead WHERE Company = 'Paging' ORDER BY LastName"
     first = paging_org.query(soql, include_deleted=True, batch_size=1000)
     assert first["totalSize"] == 1500
+    assert len(first["records"]) == 1000
     second = paging_org.engine.next_page(locator_of(first), API_VERSION)
+    assert len(second["records"]) == 500
+    assert second["done"] is True
     assert [r["IsDeleted"] for r in second["records"][-11:]] == [False] + [True] * 10
 
 
