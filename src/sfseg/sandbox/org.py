@@ -267,12 +267,15 @@ class Org:
             row = self._live_row(schema, record_id)
             self._delete_row(schema, row)
 
-    def _delete_row(self, schema: ObjectSchema, row: Row) -> None:
-        self.campaigns.before_delete(schema.name, row)
+    def _delete_row(self, schema: ObjectSchema, row: Row, *, cascaded: bool = False) -> None:
+        # A child deleted with its parent skips the rules for deleting it alone
+        # (a campaign's default member status goes with the campaign).
+        if not cascaded:
+            self.campaigns.before_delete(schema.name, row)
         for child_name, column in _CASCADES.get(schema.name, ()):
             child = self.schema.require(child_name)
             for child_row in self._rows_where(child_name, column, row["Id"]):
-                self._delete_row(child, child_row)
+                self._delete_row(child, child_row, cascaded=True)
         now = format_datetime(self.clock.now())
         self.store.update_row(schema.name, row["Id"], {
             "IsDeleted": 1, "LastModifiedDate": now, "SystemModstamp": now,
@@ -411,6 +414,16 @@ class Org:
         if schema is None:
             raise RecordError(ErrorCode.NOT_FOUND, _NOT_FOUND, http_status=404)
         return describe_module.describe_sobject(schema, api_version, self._record_types(schema))
+
+    def sobject_info(self, sobject: str, api_version: str = DEFAULT_API_VERSION) -> dict[str, Any]:
+        """Return `GET /sobjects/{Type}` JSON (objectDescribe and recentItems).
+
+        Raises RecordError NOT_FOUND (404) for an unknown object.
+        """
+        schema = self.schema.get(sobject)
+        if schema is None:
+            raise RecordError(ErrorCode.NOT_FOUND, _NOT_FOUND, http_status=404)
+        return describe_module.sobject_basic_info(schema, api_version)
 
     def describe_global(self, api_version: str = DEFAULT_API_VERSION) -> dict[str, Any]:
         """Return `/sobjects` (describe global) JSON."""
