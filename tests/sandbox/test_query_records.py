@@ -238,3 +238,25 @@ def test_compound_address_from_parts(query_org: QueryOrg) -> None:
     }
     assert jane["Account"]["BillingAddress"] is None
     assert john["MailingAddress"] is None
+
+
+def test_nested_child_subqueries(query_org: QueryOrg) -> None:
+    """A child subquery may hold its own child subquery, answered per child."""
+    soql = (
+        "SELECT Name, (SELECT LastName, (SELECT Subject FROM Tasks) FROM Contacts "
+        "ORDER BY LastName DESC) FROM Account WHERE Name = 'Acme'"
+    )
+    contacts = query_org.records(soql)[0]["Contacts"]["records"]
+    assert [c["LastName"] for c in contacts] == ["Smith", "smith"]
+    assert [t["Subject"] for t in contacts[0]["Tasks"]["records"]] == ["Call Jane"]
+    assert contacts[1]["Tasks"] is None
+
+
+def test_iter_records_fills_child_subqueries(query_org: QueryOrg) -> None:
+    """Streamed records carry their child subqueries too."""
+    soql = (
+        "SELECT Name, (SELECT Name FROM Opportunities WHERE Amount > 1) FROM Account ORDER BY Name"
+    )
+    acme, globex = list(query_org.engine.iter_records(soql))
+    assert acme["Opportunities"] is None
+    assert [o["Name"] for o in globex["Opportunities"]["records"]] == ["opp4"]
