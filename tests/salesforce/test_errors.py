@@ -121,3 +121,11 @@ def test_body_cut_short() -> None:
     error = error_from_response(_response(400, body), "GET", "/x")
     assert error.body is not None
     assert len(error.body) == 1000
+
+
+def test_every_table_row_reachable() -> None:
+    """Each row of the mapping table is the first match for an example built from it."""
+    for status, code, text, expected in errors.ERROR_TABLE:
+        example_status = status or 400
+        example_text = text or "example message"
+        assert errors.error_class(example_status, code, example_text) is expected, (status, code, text)

@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 
 __all__ = [
+    "ERROR_TABLE",
     "AuthenticationError",
     "ConcurrencyLimitError",
     "ConfigurationError",
@@ -68,7 +69,10 @@ __all__ = [
     "UriTooLongError",
     "ValidationError",
     "WriteOutcomeUnknownError",
+    "error_class",
     "error_from_response",
+    "parse_error_body",
+    "parse_retry_after",
 ]
 
 #: Error bodies kept on an exception are cut to this many characters.
@@ -253,11 +257,11 @@ class PagingLoopError(FatalAPIError):
 
 # --- Mapping ------------------------------------------------------------------
 
-# One row per rule, first match wins: (HTTP status or None, errorCode or None,
-# text the message must contain or None, class). REQUEST_LIMIT_EXCEEDED is
-# classified by its message because Salesforce uses one code for the daily allowance
-# ("TotalRequests Limit exceeded.") and for the concurrency limits.
-_ERROR_TABLE: tuple[tuple[int | None, str | None, str | None, type[SalesforceError]], ...] = (
+#: One row per rule, first match wins: (HTTP status or None, errorCode or None,
+#: text the message must contain or None, class). REQUEST_LIMIT_EXCEEDED is
+#: classified by its message because Salesforce uses one code for the daily allowance
+#: ("TotalRequests Limit exceeded.") and for the concurrency limits.
+ERROR_TABLE: tuple[tuple[int | None, str | None, str | None, type[SalesforceError]], ...] = (
     (None, "REQUEST_LIMIT_EXCEEDED", "TotalRequests", QuotaExceededError),
     (None, "REQUEST_LIMIT_EXCEEDED", "ConcurrentRequests", ConcurrencyLimitError),
     (None, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn", ConcurrencyLimitError),
@@ -309,7 +313,7 @@ _NEXT_STEP: dict[type[SalesforceError], str] = {
 
 def error_class(status: int | None, error_code: str | None, message: str) -> type[SalesforceError]:
     """Pick the exception class for a status, `errorCode` and message (first table row that fits)."""
-    for row_status, row_code, row_text, cls in _ERROR_TABLE:
+    for row_status, row_code, row_text, cls in ERROR_TABLE:
         if row_status is not None and row_status != status:
             continue
         if row_code is not None and row_code != error_code:
