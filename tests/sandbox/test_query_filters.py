@@ -147,6 +147,8 @@ def test_semi_join_on_lead_campaign(query_org: QueryOrg) -> None:
         ("LastName = 'Smith' OR LastName = 'Ångström'", ["Smith", "smith", "Ångström"]),
         ("(LastName = 'Smith' OR Title != null) AND NOT FirstName = 'John'", ["100%_Max", "Smith"]),
         ("HasOptedOutOfEmail = true", ["Smith"]),
+        ("HasOptedOutOfEmail != null", ["Smith"]),
+        ("HasOptedOutOfEmail = null", ["100%_Max", "smith", "Ångström"]),
         ("HasOptedOutOfEmail = false AND LeadSource = 'web'", ["Ångström"]),
         ("Account.NumberOfEmployees > 100", ["Smith", "smith"]),
         ("Account.NumberOfEmployees <= 30.5", ["Ångström"]),

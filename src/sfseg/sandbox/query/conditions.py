@@ -6,7 +6,10 @@ SOQL differs from SQL in four ways that this module encodes:
   18-character form, whatever form the statement used.
 - `!=` and `NOT IN` also match records whose field is null, and `NOT (...)` is the
   complement of its condition. A comparison with a null field is false (never SQL's
-  unknown), so every `NOT` wraps its operand in `COALESCE(..., 0)`.
+  unknown), so every `NOT` wraps its operand in `COALESCE(..., 0)`. NOTE: the null
+  rule for `!=` and `NOT IN` follows Salesforce's observed behaviour; its
+  documentation does not state it. A checkbox compared with null is compared with
+  false, as the documentation does state.
 - Date literals and relative date literals are day ranges; on a datetime field a day
   is the 24 hours from midnight UTC.
 - `Id IN (SELECT ...)` semi-joins and `NOT IN` anti-joins become SQL subqueries.
@@ -137,9 +140,12 @@ class ConditionCompiler:
     def _term(
         self, operand: Operand, value: ast.Value | ast.ListValue, comparison: ast.Comparison
     ) -> _Term:
+        kind = operand.type
+        if isinstance(value, ast.NullLiteral) and kind == "boolean":
+            # SOQL documents `Flag = null` as `Flag = false` (a checkbox is never null).
+            return _Scalar(literal(False))
         if isinstance(value, ast.NullLiteral):
             return _Null
-        kind = operand.type
         if kind in {"date", "datetime"}:
             return self._date_term(operand, value, comparison)
         if kind == "boolean" and isinstance(value, ast.BooleanLiteral):
