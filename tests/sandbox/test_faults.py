@@ -36,7 +36,7 @@ def _count(http: httpx.Client, sobject: str) -> int:
         ("QUERY_TIMEOUT", 400, "QUERY_TIMEOUT", "Your query request was running for too long."),
     ],
 )
-def test_request_fault_answers(
+def test_request_fault_responses(
     fresh_sandbox: SandboxInfo,
     fresh_http: httpx.Client,
     fault: str,
@@ -44,7 +44,7 @@ def test_request_fault_answers(
     code: str,
     message: str | None,
 ) -> None:
-    """Each request-level kind answers its status and errorCode instead of the org."""
+    """Each request-level kind returns its status and errorCode instead of the org."""
     _set_faults(fresh_sandbox, {"method": "POST", "path": "^/sobjects/Account$", "fault": fault, "times": 1})
     faulted = fresh_http.post("/sobjects/Account", json={"Name": "A"})
     retried = fresh_http.post("/sobjects/Account", json={"Name": "A"})
@@ -57,7 +57,7 @@ def test_request_fault_answers(
 
 
 def test_invalid_session_fault_expires_token(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
-    """INVALID_SESSION_ID answers 401 and the token stays expired afterwards."""
+    """INVALID_SESSION_ID returns 401 and the token stays expired afterwards."""
     _set_faults(fresh_sandbox, {"path": "^/limits", "fault": "INVALID_SESSION_ID", "times": 1})
     first = fresh_http.get("/limits")
     second = fresh_http.get("/sobjects")
@@ -67,7 +67,7 @@ def test_invalid_session_fault_expires_token(fresh_sandbox: SandboxInfo, fresh_h
 
 
 def test_delay_fault(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
-    """DELAY:ms holds the answer that long, then answers normally."""
+    """DELAY:ms delays the response that long, then returns normally."""
     _set_faults(fresh_sandbox, {"path": "^/limits", "fault": "DELAY:200", "times": 1})
     started = time.perf_counter()
     response = fresh_http.get("/limits")
@@ -76,7 +76,7 @@ def test_delay_fault(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> No
 
 
 def test_drop_before_closes_without_writing(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
-    """DROP_BEFORE closes the connection with no answer and writes nothing."""
+    """DROP_BEFORE closes the connection with no response and writes nothing."""
     _set_faults(fresh_sandbox, {"method": "POST", "path": "^/sobjects/Account$", "fault": "DROP_BEFORE", "times": 1})
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         fresh_http.post("/sobjects/Account", json={"Name": "Dropped"})
@@ -84,7 +84,7 @@ def test_drop_before_closes_without_writing(fresh_sandbox: SandboxInfo, fresh_ht
 
 
 def test_drop_after_commits_then_closes(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
-    """DROP_AFTER commits the write, then closes the connection with no answer."""
+    """DROP_AFTER commits the write, then closes the connection with no response."""
     _set_faults(fresh_sandbox, {"method": "POST", "path": "^/sobjects/Account$", "fault": "DROP_AFTER", "times": 1})
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         fresh_http.post("/sobjects/Account", json={"Name": "Written"})
@@ -92,7 +92,7 @@ def test_drop_after_commits_then_closes(fresh_sandbox: SandboxInfo, fresh_http: 
 
 
 def test_commit_then_503(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
-    """COMMIT_THEN_503 writes, then answers 503 SERVER_UNAVAILABLE."""
+    """COMMIT_THEN_503 writes, then returns 503 SERVER_UNAVAILABLE."""
     _set_faults(fresh_sandbox, {"method": "POST", "path": "^/sobjects/Account$", "fault": "COMMIT_THEN_503", "times": 1})
     response = fresh_http.post("/sobjects/Account", json={"Name": "Committed"})
     assert response.status_code == 503
@@ -186,7 +186,7 @@ def test_get_shows_fired_counts_and_delete_clears(fresh_sandbox: SandboxInfo, fr
     ],
 )
 def test_bad_rule_rejected(fresh_sandbox: SandboxInfo, rule: dict[str, Any], fragment: str) -> None:
-    """A rule that cannot work answers 400 naming the bad value."""
+    """A rule that cannot work returns 400 naming the bad value."""
     response = httpx.put(f"{fresh_sandbox.url}/__sandbox/faults", json={"rules": [rule]})
     assert response.status_code == 400
     assert fragment in response.json()["error"]

@@ -46,7 +46,7 @@ def test_create_mixed_types(fresh_http: httpx.Client) -> None:
 
 
 def test_all_or_none_rolls_back(fresh_http: httpx.Client) -> None:
-    """With allOrNone one failure rolls back every record; the others say ROLLED_BACK."""
+    """With allOrNone one failure rolls back every record; the others get ROLLED_BACK."""
     records = [*_contacts("A"), {"attributes": {"type": "Contact"}, "FirstName": "NoLast"}, *_contacts("C")]
     results = fresh_http.post("/composite/sobjects", json={"allOrNone": True, "records": records}).json()
     rolled_back = {

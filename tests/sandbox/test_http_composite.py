@@ -49,7 +49,7 @@ def test_references_chain_subrequests(fresh_http: httpx.Client) -> None:
 
 
 def test_failed_subrequest_does_not_stop_others(fresh_http: httpx.Client) -> None:
-    """Without allOrNone a failed subrequest answers 400 in place; the rest still run."""
+    """Without allOrNone a failed subrequest returns 400 in place; the rest still run."""
     results = _composite(
         fresh_http,
         _sub("bad", "POST", "/sobjects/Contact", {"FirstName": "NoLast"}),
@@ -62,7 +62,7 @@ def test_failed_subrequest_does_not_stop_others(fresh_http: httpx.Client) -> Non
 
 
 def test_reference_to_failed_subrequest_halts(fresh_http: httpx.Client) -> None:
-    """A subrequest referring to a failed one answers 400 PROCESSING_HALTED."""
+    """A subrequest referring to a failed one returns 400 PROCESSING_HALTED."""
     results = _composite(
         fresh_http,
         _sub("refContact", "POST", "/sobjects/Contact", {"FirstName": "NoLast"}),
@@ -76,7 +76,7 @@ def test_reference_to_failed_subrequest_halts(fresh_http: httpx.Client) -> None:
 
 
 def test_all_or_none_rolls_back_composite(fresh_http: httpx.Client) -> None:
-    """With allOrNone a failure rolls back earlier writes; the others say PROCESSING_HALTED."""
+    """With allOrNone a failure rolls back earlier writes; the others get PROCESSING_HALTED."""
     results = _composite(
         fresh_http,
         _sub("first", "POST", "/sobjects/Account", {"Name": "Kept?"}),
@@ -139,7 +139,7 @@ def test_forbidden_subrequest_header_rejected(fresh_http: httpx.Client) -> None:
 
 
 def test_collections_inside_composite(fresh_http: httpx.Client) -> None:
-    """A collections subrequest answers its per-record array."""
+    """A collections subrequest returns its per-record array."""
     records = [{"attributes": {"type": "Contact"}, "LastName": "In"}]
     results = _composite(fresh_http, _sub("coll", "POST", "/composite/sobjects", {"records": records}))
     assert results[0]["httpStatusCode"] == 200
@@ -172,7 +172,7 @@ def test_batch_counts_each_subrequest(fresh_sandbox: SandboxInfo, fresh_http: ht
 
 
 def test_batch_halt_on_error(fresh_http: httpx.Client) -> None:
-    """With haltOnError the subrequests after a failure answer 412 BATCH_PROCESSING_HALTED."""
+    """With haltOnError the subrequests after a failure get 412 BATCH_PROCESSING_HALTED."""
     body = fresh_http.post(
         "/composite/batch",
         json={
@@ -198,7 +198,7 @@ def test_batch_over_25_rejected(fresh_http: httpx.Client) -> None:
 
 
 def test_batch_stops_at_daily_limit(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
-    """Subrequests past the daily allowance answer 403 REQUEST_LIMIT_EXCEEDED."""
+    """Subrequests past the daily allowance get 403 REQUEST_LIMIT_EXCEEDED."""
     fresh_sandbox.state.limits.set(used=0, daily_max=2)
     requests = [{"method": "GET", "url": "v66.0/limits"}] * 3
     body = fresh_http.post("/composite/batch", json={"batchRequests": requests}).json()

@@ -12,7 +12,7 @@ from sfseg.sandbox.server import SandboxInfo, run_sandbox
 
 
 def test_every_api_response_has_limit_info(fresh_http: httpx.Client) -> None:
-    """Success and error answers alike carry Sforce-Limit-Info: api-usage=used/max."""
+    """Success and error returns alike carry Sforce-Limit-Info: api-usage=used/max."""
     ok = fresh_http.get("/sobjects")
     missing = fresh_http.get("/sobjects/Nope__c")
     assert ok.headers["Sforce-Limit-Info"] == "api-usage=1/100000"
@@ -20,7 +20,7 @@ def test_every_api_response_has_limit_info(fresh_http: httpx.Client) -> None:
 
 
 def test_missing_header_is_invalid_auth_header(fresh_sandbox: SandboxInfo) -> None:
-    """No Authorization header answers 401 INVALID_AUTH_HEADER, uncounted."""
+    """No Authorization header returns 401 INVALID_AUTH_HEADER, uncounted."""
     response = httpx.get(f"{fresh_sandbox.data_url}/limits")
     assert response.status_code == 401
     assert response.json() == [{"message": "INVALID_HEADER_TYPE", "errorCode": "INVALID_AUTH_HEADER"}]
@@ -28,7 +28,7 @@ def test_missing_header_is_invalid_auth_header(fresh_sandbox: SandboxInfo) -> No
 
 
 def test_unknown_token_is_invalid_session(fresh_sandbox: SandboxInfo) -> None:
-    """An unknown bearer token answers 401 INVALID_SESSION_ID with the array body."""
+    """An unknown bearer token returns 401 INVALID_SESSION_ID with the array body."""
     response = httpx.get(f"{fresh_sandbox.data_url}/limits", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
     assert response.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
@@ -60,7 +60,7 @@ def test_clock_admin_expires_tokens(fresh_sandbox: SandboxInfo) -> None:
 
 
 def test_daily_limit_exhausted() -> None:
-    """Past the allowance calls answer 403 REQUEST_LIMIT_EXCEEDED TotalRequests, uncounted."""
+    """Past the allowance calls get 403 REQUEST_LIMIT_EXCEEDED TotalRequests, uncounted."""
     with run_sandbox(seed="empty", api_limit=2) as info:
         headers = {"Authorization": f"Bearer {info.access_token()}"}
         statuses = [httpx.get(f"{info.data_url}/limits", headers=headers).status_code for _ in range(2)]
@@ -76,23 +76,23 @@ def test_daily_limit_exhausted() -> None:
 
 
 def test_concurrent_limit() -> None:
-    """A request beyond max_concurrent in flight answers 403 ConcurrentPerOrgLongTxn."""
+    """A request beyond max_concurrent in flight returns 403 ConcurrentPerOrgLongTxn."""
     with run_sandbox(seed="empty", max_concurrent=2, latency_ms=400) as info:
         headers = {"Authorization": f"Bearer {info.access_token()}"}
         barrier = threading.Barrier(3)
-        answers: list[httpx.Response] = []
+        responses: list[httpx.Response] = []
 
         def call() -> None:
             barrier.wait()
-            answers.append(httpx.get(f"{info.data_url}/limits", headers=headers, timeout=10))
+            responses.append(httpx.get(f"{info.data_url}/limits", headers=headers, timeout=10))
 
         threads = [threading.Thread(target=call) for _ in range(3)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    statuses = sorted(answer.status_code for answer in answers)
-    refused = next(answer for answer in answers if answer.status_code == 403)
+    statuses = sorted(response.status_code for response in responses)
+    refused = next(response for response in responses if response.status_code == 403)
     assert statuses == [200, 200, 403]
     assert refused.json() == [
         {"message": "ConcurrentPerOrgLongTxn Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}
@@ -109,7 +109,7 @@ def test_latency_admin_delays_responses(fresh_sandbox: SandboxInfo, fresh_http: 
 
 @pytest.mark.parametrize("body", [{"ms": -1}, {"ms": "x"}, [1]])
 def test_latency_admin_rejects_bad_input(fresh_sandbox: SandboxInfo, body: object) -> None:
-    """A latency that is not a whole number of 0 or more answers 400."""
+    """A latency that is not a whole number of 0 or more returns 400."""
     response = httpx.put(f"{fresh_sandbox.url}/__sandbox/latency", json=body)
     assert response.status_code == 400
 
@@ -131,7 +131,7 @@ def test_stats_by_route_and_reset(fresh_sandbox: SandboxInfo, fresh_http: httpx.
 
 
 def test_admin_only_for_loopback(fresh_sandbox: SandboxInfo) -> None:
-    """The admin API answers 404 to a client that is not on loopback."""
+    """The admin API returns 404 to a client that is not on loopback."""
     import asyncio
 
     from sfseg.sandbox.app import create_app

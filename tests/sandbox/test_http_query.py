@@ -40,7 +40,7 @@ def test_batch_size_below_minimum_is_200(fresh_http: httpx.Client) -> None:
 
 
 def test_unknown_locator(fresh_http: httpx.Client) -> None:
-    """An unknown locator answers 400 INVALID_QUERY_LOCATOR."""
+    """An unknown locator returns 400 INVALID_QUERY_LOCATOR."""
     response = fresh_http.get("/query/01gxx0000000000AAA-2000")
     assert response.status_code == 400
     assert response.json()[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
@@ -58,7 +58,7 @@ def test_query_all_sees_deleted(fresh_http: httpx.Client) -> None:
 
 
 def test_empty_query_malformed(fresh_http: httpx.Client) -> None:
-    """A missing or blank q answers MALFORMED_QUERY."""
+    """A missing or blank q returns MALFORMED_QUERY."""
     response = fresh_http.get("/query", params={"q": " "})
     assert response.status_code == 400
     assert response.json()[0] == {
@@ -68,7 +68,7 @@ def test_empty_query_malformed(fresh_http: httpx.Client) -> None:
 
 
 def test_unknown_field_invalid_field(sandbox_http: httpx.Client) -> None:
-    """An unknown field answers 400 INVALID_FIELD with the row and column."""
+    """An unknown field returns 400 INVALID_FIELD with the row and column."""
     response = sandbox_http.get("/query", params={"q": "SELECT Id, CleanStatus FROM Account"})
     error = response.json()[0]
     assert response.status_code == 400
@@ -78,20 +78,20 @@ def test_unknown_field_invalid_field(sandbox_http: httpx.Client) -> None:
 
 
 def test_syntax_error_malformed(sandbox_http: httpx.Client) -> None:
-    """A syntax error answers 400 MALFORMED_QUERY."""
+    """A syntax error returns 400 MALFORMED_QUERY."""
     response = sandbox_http.get("/query", params={"q": "SELECT FROM WHERE"})
     assert response.status_code == 400
     assert response.json()[0]["errorCode"] == "MALFORMED_QUERY"
 
 
 def test_unknown_object_invalid_type(sandbox_http: httpx.Client) -> None:
-    """An unknown object answers 400 INVALID_TYPE."""
+    """An unknown object returns 400 INVALID_TYPE."""
     response = sandbox_http.get("/query", params={"q": "SELECT Id FROM ContentHubRepository"})
     assert response.json()[0]["errorCode"] == "INVALID_TYPE"
 
 
 def test_count_query_total_only(sandbox: SandboxInfo, sandbox_http: httpx.Client) -> None:
-    """SELECT COUNT() answers the count in totalSize and no records."""
+    """SELECT COUNT() returns the count in totalSize and no records."""
     store = sandbox.state.org.store
     with store.lock:
         expected = store.connection.execute('SELECT count(*) FROM "Campaign" WHERE IsDeleted = 0').fetchone()[0]

@@ -16,7 +16,7 @@ from sfseg.sandbox.server import SandboxInfo, SandboxServer, run_sandbox
 
 
 def test_run_sandbox_serves_versions_on_loopback() -> None:
-    """run_sandbox binds a free loopback port and answers before it returns."""
+    """run_sandbox binds a free loopback port and returns before it returns."""
     with run_sandbox(seed="empty") as info:
         assert info.url.startswith("http://127.0.0.1:")
         response = httpx.get(f"{info.url}/services/data")
@@ -97,7 +97,7 @@ def test_generated_secret_is_marked() -> None:
 
 
 def test_long_uri_gets_html_414(fresh_http: httpx.Client) -> None:
-    """A URI over 16,384 bytes answers 414 with Salesforce's HTML page, not JSON."""
+    """A URI over 16,384 bytes returns 414 with Salesforce's HTML page, not JSON."""
     response = fresh_http.get("/query", params={"q": "SELECT Id FROM Contact WHERE " + "x" * 16_400})
     assert response.status_code == 414
     assert response.headers["content-type"].startswith("text/html")
@@ -117,7 +117,7 @@ def test_uri_under_limit_is_served(fresh_http: httpx.Client) -> None:
 
 
 def test_big_headers_get_431(fresh_http: httpx.Client) -> None:
-    """URI and headers together over 16,384 bytes answer 431."""
+    """URI and headers together over 16,384 bytes get 431."""
     response = fresh_http.get("/limits", headers={"X-Filler": "y" * 16_400})
     assert response.status_code == 431
     assert "Request Header Fields Too Large" in response.text

@@ -37,7 +37,7 @@ def test_resource_map_lists_served_resources(fresh_http: httpx.Client) -> None:
 
 
 def test_unknown_version_not_found(fresh_sandbox: SandboxInfo) -> None:
-    """A version outside 59.0-67.0 answers 404 NOT_FOUND."""
+    """A version outside 59.0-67.0 returns 404 NOT_FOUND."""
     response = httpx.get(f"{fresh_sandbox.url}/services/data/v58.0/limits")
     assert response.status_code == 404
     assert _error(response)["errorCode"] == "NOT_FOUND"
@@ -60,7 +60,7 @@ def test_sobject_basic_info(fresh_http: httpx.Client) -> None:
 
 
 def test_unknown_sobject_not_found(fresh_http: httpx.Client) -> None:
-    """An unknown object in the URL answers 404 NOT_FOUND."""
+    """An unknown object in the URL returns 404 NOT_FOUND."""
     response = fresh_http.get("/sobjects/NoSuchThing__c/describe")
     assert response.status_code == 404
     assert _error(response) == {
@@ -80,7 +80,7 @@ def test_describe_fields(fresh_http: httpx.Client) -> None:
 
 
 def test_describe_not_modified(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
-    """If-Modified-Since at or after the schema's time answers 304 with no body."""
+    """If-Modified-Since at or after the schema's time returns 304 with no body."""
     later = format_datetime(fresh_sandbox.state.started_at + timedelta(minutes=1), usegmt=True)
     earlier = format_datetime(fresh_sandbox.state.started_at - timedelta(days=1), usegmt=True)
     not_modified = fresh_http.get("/sobjects/Account/describe", headers={"If-Modified-Since": later})
@@ -91,7 +91,7 @@ def test_describe_not_modified(fresh_sandbox: SandboxInfo, fresh_http: httpx.Cli
 
 
 def test_create_returns_201_and_id(fresh_http: httpx.Client) -> None:
-    """A create answers 201 {"id", "errors": [], "success": true} with an 18-character id."""
+    """A create returns 201 {"id", "errors": [], "success": true} with an 18-character id."""
     response = fresh_http.post("/sobjects/Account", json={"Name": "Acme"})
     body = response.json()
     assert response.status_code == 201
@@ -127,7 +127,7 @@ def test_retrieve_by_15_character_id(fresh_http: httpx.Client) -> None:
 
 
 def test_update_then_delete(fresh_http: httpx.Client) -> None:
-    """PATCH answers 204 and changes the field; DELETE answers 204; a later GET is 404."""
+    """PATCH returns 204 and changes the field; DELETE returns 204; a later GET is 404."""
     contact_id = _create(fresh_http, "Contact", {"LastName": "Old"})
     updated = fresh_http.patch(f"/sobjects/Contact/{contact_id}", json={"LastName": "New"})
     after = fresh_http.get(f"/sobjects/Contact/{contact_id}", params={"fields": "LastName"}).json()
@@ -150,7 +150,7 @@ def test_update_deleted_record(fresh_http: httpx.Client) -> None:
 
 
 def test_id_in_create_body_rejected(fresh_http: httpx.Client) -> None:
-    """An Id in a create body answers 400 INVALID_FIELD with Salesforce's message."""
+    """An Id in a create body returns 400 INVALID_FIELD with Salesforce's message."""
     response = fresh_http.post("/sobjects/Contact", json={"Id": "003000000000001AAA", "LastName": "X"})
     assert response.status_code == 400
     assert _error(response) == {
@@ -172,7 +172,7 @@ def test_id_in_create_body_rejected(fresh_http: httpx.Client) -> None:
 def test_create_validation_errors(
     fresh_http: httpx.Client, fields: dict[str, object], code: str, error_fields: list[str] | None
 ) -> None:
-    """Invalid creates answer 400 with the array body, errorCode, message and fields."""
+    """Invalid creates get 400 with the array body, errorCode, message and fields."""
     response = fresh_http.post("/sobjects/Contact", json=fields)
     error = _error(response)
     assert response.status_code == 400
@@ -184,14 +184,14 @@ def test_create_validation_errors(
 
 
 def test_create_unknown_type(fresh_http: httpx.Client) -> None:
-    """A create of an unknown object answers 404 NOT_FOUND."""
+    """A create of an unknown object returns 404 NOT_FOUND."""
     response = fresh_http.post("/sobjects/Nope__c", json={"Name": "x"})
     assert response.status_code == 404
     assert _error(response)["errorCode"] == "NOT_FOUND"
 
 
 def test_bad_json_is_parser_error(fresh_http: httpx.Client) -> None:
-    """A body that is not JSON answers 400 JSON_PARSER_ERROR with line and column."""
+    """A body that is not JSON returns 400 JSON_PARSER_ERROR with line and column."""
     response = fresh_http.post(
         "/sobjects/Contact", content=b'{"LastName": }', headers={"Content-Type": "application/json"}
     )
@@ -202,12 +202,12 @@ def test_bad_json_is_parser_error(fresh_http: httpx.Client) -> None:
 
 
 def test_json_array_body_is_parser_error(fresh_http: httpx.Client) -> None:
-    """A JSON array where an object is expected answers JSON_PARSER_ERROR."""
+    """A JSON array where an object is expected returns JSON_PARSER_ERROR."""
     response = fresh_http.post("/sobjects/Contact", json=[{"LastName": "A"}])
     assert _error(response)["errorCode"] == "JSON_PARSER_ERROR"
 
 
-def test_non_id_in_id_slot_is_external_id_field(fresh_http: httpx.Client) -> None:
+def test_non_id_reads_as_field_name(fresh_http: httpx.Client) -> None:
     """A string that is not an id reads as an external-id field name: 404 NOT_FOUND."""
     response = fresh_http.get("/sobjects/Account/notAnId")
     assert response.status_code == 404
@@ -218,14 +218,14 @@ def test_non_id_in_id_slot_is_external_id_field(fresh_http: httpx.Client) -> Non
 
 
 def test_unknown_record_not_found(fresh_http: httpx.Client) -> None:
-    """A well-formed id with no record answers 404 NOT_FOUND."""
+    """A well-formed id with no record returns 404 NOT_FOUND."""
     response = fresh_http.get("/sobjects/Account/001000000000000AAA")
     assert response.status_code == 404
     assert _error(response)["errorCode"] == "NOT_FOUND"
 
 
 def test_method_not_allowed(fresh_http: httpx.Client) -> None:
-    """PUT on a record answers 405 with Salesforce's array body."""
+    """PUT on a record returns 405 with Salesforce's array body."""
     response = fresh_http.put("/sobjects/Account/001000000000000AAA", json={})
     assert response.status_code == 405
     assert _error(response)["errorCode"] == "METHOD_NOT_ALLOWED"
@@ -237,7 +237,7 @@ KEY = "sfseg_Segment_Key__c"
 
 
 def test_upsert_creates_with_201(fresh_http: httpx.Client) -> None:
-    """An upsert with a new external id answers 201 created:true."""
+    """An upsert with a new external id returns 201 created:true."""
     response = fresh_http.patch(f"/sobjects/Campaign/{KEY}/seg-1", json={"Name": "Spring"})
     body = response.json()
     assert response.status_code == 201
@@ -245,7 +245,7 @@ def test_upsert_creates_with_201(fresh_http: httpx.Client) -> None:
 
 
 def test_upsert_updates_with_200(fresh_http: httpx.Client) -> None:
-    """An upsert of an existing external id answers 200 created:false, same id."""
+    """An upsert of an existing external id returns 200 created:false, same id."""
     first = fresh_http.patch(f"/sobjects/Campaign/{KEY}/seg-2", json={"Name": "A"}).json()
     second = fresh_http.patch(f"/sobjects/Campaign/{KEY}/seg-2", json={"Name": "B"})
     assert second.status_code == 200
@@ -255,7 +255,7 @@ def test_upsert_updates_with_200(fresh_http: httpx.Client) -> None:
 
 
 def test_upsert_several_matches_300(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
-    """An upsert matching several records answers 300 with their URLs."""
+    """An upsert matching several records returns 300 with their URLs."""
     # The org keeps the key unique, so the twins are written past its checks.
     org = fresh_sandbox.state.org
     ids = [org.insert_system_row("Campaign", {"Name": f"Twin{n}", KEY: "twin"}) for n in (1, 2)]
@@ -265,7 +265,7 @@ def test_upsert_several_matches_300(fresh_sandbox: SandboxInfo, fresh_http: http
 
 
 def test_upsert_unknown_field_404(fresh_http: httpx.Client) -> None:
-    """An upsert on a field that is not an external id answers 404 NOT_FOUND."""
+    """An upsert on a field that is not an external id returns 404 NOT_FOUND."""
     response = fresh_http.patch("/sobjects/Campaign/NoField__c/x", json={"Name": "A"})
     assert response.status_code == 404
     assert _error(response)["errorCode"] == "NOT_FOUND"

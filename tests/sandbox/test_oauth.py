@@ -42,7 +42,7 @@ def _oauth_error(response: httpx.Response) -> tuple[int, str, str]:
 
 
 def test_client_credentials_token_shape(fresh_sandbox: SandboxInfo) -> None:
-    """The token answer has issued_at in milliseconds as a string, no expires_in, no refresh."""
+    """The token response has issued_at in milliseconds as a string, no expires_in, no refresh."""
     before = int(time.time() * 1000)
     body = _token(fresh_sandbox, grant_type="client_credentials", **_client_credentials(fresh_sandbox)).json()
     assert set(body) == {"access_token", "signature", "scope", "instance_url", "id", "token_type", "issued_at"}
@@ -79,7 +79,7 @@ def test_client_credentials_basic_header(fresh_sandbox: SandboxInfo) -> None:
 def test_client_credentials_errors(
     fresh_sandbox: SandboxInfo, form: dict[str, str], expected: tuple[int, str, str]
 ) -> None:
-    """A wrong client id or secret answers Salesforce's error and description."""
+    """A wrong client id or secret returns Salesforce's error and description."""
     data = {"grant_type": "client_credentials", "client_id": fresh_sandbox.client_id, **form}
     assert _oauth_error(_token(fresh_sandbox, **data)) == expected
 
@@ -112,7 +112,7 @@ def test_password_grant(fresh_sandbox: SandboxInfo) -> None:
 
 
 def test_password_grant_wrong_password(fresh_sandbox: SandboxInfo) -> None:
-    """A wrong password answers invalid_grant authentication failure."""
+    """A wrong password returns invalid_grant authentication failure."""
     response = _token(
         fresh_sandbox,
         grant_type="password",
@@ -179,7 +179,7 @@ def test_authorization_code_with_pkce(fresh_sandbox: SandboxInfo) -> None:
 
 
 def test_code_works_once(fresh_sandbox: SandboxInfo) -> None:
-    """A code redeemed twice answers invalid_grant the second time."""
+    """A code redeemed twice returns invalid_grant the second time."""
     verifier, challenge = _pkce()
     code = _code_from(_authorize(fresh_sandbox, challenge))
     form = {
@@ -245,7 +245,7 @@ def test_refresh_rotation_and_reuse() -> None:
 
 
 def test_unknown_refresh_token(fresh_sandbox: SandboxInfo) -> None:
-    """An unknown refresh token answers invalid_grant expired access/refresh token."""
+    """An unknown refresh token returns invalid_grant expired access/refresh token."""
     response = _token(fresh_sandbox, grant_type="refresh_token", refresh_token="5Aepnope", client_id=fresh_sandbox.client_id)
     assert _oauth_error(response) == (400, "invalid_grant", "expired access/refresh token")
 
@@ -374,7 +374,7 @@ def test_jwt_needs_configured_cert(fresh_sandbox: SandboxInfo, signing_key: tupl
 
 
 def test_revoke_access_token(fresh_sandbox: SandboxInfo) -> None:
-    """Revoke answers 200 with an empty body; the token then gets 401."""
+    """Revoke returns 200 with an empty body; the token then gets 401."""
     token = fresh_sandbox.access_token()
     response = httpx.post(f"{fresh_sandbox.url}/services/oauth2/revoke", data={"token": token})
     api = httpx.get(f"{fresh_sandbox.data_url}/limits", headers={"Authorization": f"Bearer {token}"})

@@ -75,7 +75,7 @@ def test_aggregate_rows(fresh_http: httpx.Client) -> None:
 
 
 def test_aggregate_over_2000_groups(fresh_http: httpx.Client) -> None:
-    """An aggregate over more than 2,000 groups answers EXCEEDED_ID_LIMIT, not a next page."""
+    """An aggregate over more than 2,000 groups returns EXCEEDED_ID_LIMIT, not a next page."""
     _insert_contacts(fresh_http, [f"G{n:05d}" for n in range(2_001)])
     response = _query(fresh_http, "SELECT LastName, COUNT(Id) FROM Contact GROUP BY LastName")
     assert response.status_code == 400
@@ -83,7 +83,7 @@ def test_aggregate_over_2000_groups(fresh_http: httpx.Client) -> None:
 
 
 def test_query_paging(fresh_http: httpx.Client) -> None:
-    """totalSize is the full count while a page holds at most 2,000; OFFSET caps at 2,000."""
+    """totalSize is the full count while a page has at most 2,000; OFFSET caps at 2,000."""
     _insert_contacts(fresh_http, [f"P{n:05d}" for n in range(2_100)])
     page = _query(fresh_http, "SELECT Id FROM Contact").json()
     offset_ok = _query(fresh_http, "SELECT Id FROM Contact ORDER BY LastName LIMIT 10 OFFSET 2000")
@@ -175,7 +175,7 @@ def test_ids(fresh_http: httpx.Client) -> None:
 
 
 def test_token_responses(fresh_sandbox: SandboxInfo) -> None:
-    """Token answers: issued_at in ms as a string, no expires_in, no refresh token; expiry is 401."""
+    """Token returns: issued_at in ms as a string, no expires_in, no refresh token; expiry is 401."""
     credentials = {
         "grant_type": "client_credentials",
         "client_id": fresh_sandbox.client_id,

@@ -32,8 +32,8 @@ DEFAULT_API_VERSION = "66.0"
 DEFAULT_CLIENT_ID = "sfseg-sandbox-client"
 # Salesforce allows 25 concurrent long-running requests per production or sandbox org.
 DEFAULT_MAX_CONCURRENT = 25
-# Salesforce sandboxes default to 5,000,000 daily API requests; a smaller default makes
-# the allowance visible in tests and demos while staying out of the way of normal work.
+# Salesforce sandboxes default to 5,000,000 daily API requests. A smaller default makes
+# the allowance visible in tests and demos, and normal work still stays far below it.
 DEFAULT_API_LIMIT = 100_000
 # Salesforce does not return `expires_in`; the session lasts the org's timeout policy,
 # two hours by default.
@@ -58,9 +58,9 @@ def _generated_secret() -> str:
 class SandboxConfig:
     """Options of one sandbox server.
 
-    `client_secret` and `password` are generated when not given; `secret_generated`
-    records that, so the CLI prints a secret only when it is its own sandbox-only
-    default and never one the user chose.
+    `client_secret` and `password` are generated when not given. `secret_generated`
+    records that, so the CLI prints a secret only when it is the generated sandbox-only
+    default, never one the user chose.
     """
 
     host: str = "127.0.0.1"

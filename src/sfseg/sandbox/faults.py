@@ -7,7 +7,7 @@ A rule document is `{"seed": 7, "rules": [rule, ...]}`; a rule is
 
 How a request-level rule chooses requests, counting only the requests it matches:
 `after: n` skips the first n, `times: n` fires at most n times, `rate: p` fires with
-probability p; the three combine, and a rule with none of them fires every time.
+probability p. The three combine, and a rule with none of them fires every time.
 
 A record-level rule (`UNABLE_TO_LOCK_ROW` with `"records": share`) never fails a whole
 request. Each row that a collections or bulk request writes asks `record_fault`, and

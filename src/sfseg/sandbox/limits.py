@@ -3,7 +3,7 @@
 Salesforce counts every REST call against one rolling 24-hour allowance per org
 (a Composite request once, a Composite batch once per subrequest) and rejects more
 than 25 concurrent long-running requests. The sandbox keeps both counters in memory
-for the life of the server; the daily count never rolls over on its own, so tests
+for the life of the server. The daily count never rolls over on its own, so tests
 see exact numbers, and `reset()` starts a new day.
 """
 
@@ -23,7 +23,7 @@ __all__ = [
 REQUEST_LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
 DAILY_LIMIT_MESSAGE = "TotalRequests Limit exceeded."
 # Salesforce's text for the concurrent long-running request limit, as captured from
-# live orgs; clients tell the two limits apart by this message, not by the code.
+# live orgs. Clients tell the two limits apart by this message, not by the code.
 CONCURRENT_LIMIT_MESSAGE = "ConcurrentPerOrgLongTxn Limit exceeded."
 
 

@@ -3,7 +3,7 @@ admin API, and for `/services/data/vXX.X/...` the session check, API limits, fau
 latency, statistics and the `Sforce-Limit-Info` header. One log line per request.
 
 It is a plain ASGI middleware, not Starlette's BaseHTTPMiddleware, so that it can
-close a connection without answering (the DROP faults).
+close a connection without sending a response (the DROP faults).
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ class _ApiCall:
             self.state.stats.count_call(self._route_key())
 
     async def _answer_fault(self, fault: FiredFault, token: str) -> bool:
-        """Answer in place of the org for faults that stop the request; True if answered."""
+        """Respond in place of the org for faults that stop the request; return True if it did."""
         kind = fault.kind
         if kind is FaultKind.DELAY:
             await asyncio.sleep(fault.delay_ms / 1000)
@@ -261,7 +261,7 @@ def _strip_trailing_slash(scope: Scope) -> None:
 
 
 async def _swallow(message: Message) -> None:
-    """A send that discards the org's answer, for faults that replace or drop it."""
+    """Discard the org's response, for faults that replace or drop it."""
 
 
 async def _send_json(
@@ -290,9 +290,9 @@ async def _send_html(send: Send, status: int, body: bytes) -> None:
 async def _drop_connection(receive: Receive) -> None:
     """Close the client's connection without writing a byte.
 
-    uvicorn's `receive` is a bound method of its per-request cycle, which holds the
+    uvicorn's `receive` is a bound method of its per-request cycle, which owns the
     transport; aborting it closes the socket. Waiting for uvicorn to notice the loss
-    keeps it from writing its own 500 answer afterwards.
+    keeps it from writing its own 500 response afterwards.
     """
     cycle = getattr(receive, "__self__", None)
     transport = getattr(cycle, "transport", None)

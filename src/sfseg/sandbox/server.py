@@ -29,19 +29,19 @@ from sfseg.sandbox.tls import TlsFiles, make_tls_files
 __all__ = ["SandboxInfo", "SandboxServer", "SandboxStartError", "run_sandbox"]
 
 # uvicorn's h11 parser rejects a request head over 16 KiB with a bare 400 before the app
-# sees it; a larger buffer lets the gateway answer Salesforce's 414 and 431 itself.
+# runs. A larger buffer lets the gateway send Salesforce's 414 and 431 itself.
 _MAX_REQUEST_HEAD_BYTES = 1024 * 1024
 _START_TIMEOUT_SECONDS = 30.0
 _STOP_TIMEOUT_SECONDS = 10.0
 
 
 class SandboxStartError(RuntimeError):
-    """The sandbox server did not come up; the message says why."""
+    """The sandbox server did not start; the message gives the reason."""
 
 
 @dataclass(frozen=True, slots=True)
 class SandboxInfo:
-    """Where a running sandbox listens and how to log in to it."""
+    """Address and credentials of a running sandbox."""
 
     url: str
     client_id: str
@@ -71,7 +71,7 @@ class SandboxInfo:
         return session.access_token
 
     def ready_document(self) -> dict[str, Any]:
-        """The JSON that `--ready-file` receives."""
+        """Return the JSON that `--ready-file` receives."""
         return {
             "url": self.url,
             "client_id": self.client_id,
@@ -101,7 +101,7 @@ def _url(scheme: str, sock: socket.socket) -> str:
 
 
 def write_ready_file(path: Path, document: dict[str, Any]) -> None:
-    """Write the ready file with mode 0600 (it holds the client secret), atomically."""
+    """Write the ready file atomically with mode 0600, because it contains the client secret."""
     temporary = path.with_name(path.name + ".tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -178,9 +178,11 @@ class SandboxServer:
         while self._thread is not None and self._thread.is_alive():
             self._thread.join(0.5)
 
-    def stop(self) -> None:
+    def stop(self, *, force: bool = False) -> None:
+        """Stop serving; `force` skips waiting for open connections and running requests."""
         if self._server is not None:
             self._server.should_exit = True
+            self._server.force_exit = force
         if self._thread is not None:
             self._thread.join(_STOP_TIMEOUT_SECONDS)
         self._cleanup()
@@ -205,4 +207,5 @@ def run_sandbox(*, seed: str = "sample", tls: bool = False, **options: Any) -> I
     try:
         yield info
     finally:
-        server.stop()
+        # The block is over, so nothing still in flight needs an answer.
+        server.stop(force=True)

@@ -127,7 +127,7 @@ def _org_username(org: Org, user_id: str) -> str | None:
 
 
 def _default_user(org: Org, username: str | None) -> UserIdentity:
-    """The configured run-as user: `username` when given, else the org's default user."""
+    """Return the run-as user: `username` when given, else the org's default user."""
     if username is None:
         found = _org_username(org, org.default_user_id)
         return UserIdentity(found or "sandbox.admin@sfseg.example", org.default_user_id)

@@ -1,7 +1,7 @@
 """Call statistics the admin API reports: API calls by route and faults fired.
 
 Records written by object come from the org itself (`Org.records_written`); this
-module keeps what only the HTTP layer sees.
+module keeps what only the HTTP layer observes.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ class TlsFiles:
         """Delete the server key and certificate (the CA file stays where it was asked)."""
         for path in (self.cert_file, self.key_file):
             path.unlink(missing_ok=True)
-        # The directory stays when it also holds the CA file or anything else.
+        # The directory stays when it also contains the CA file or anything else.
         with contextlib.suppress(OSError):
             self.directory.rmdir()
 

@@ -12,7 +12,7 @@ __all__ = ["all_endpoints"]
 
 
 def all_endpoints() -> list[Endpoint]:
-    """Every operation below `/services/data/vXX.X`, in matching order."""
+    """Return every operation below `/services/data/vXX.X`, in matching order."""
     from sfseg.sandbox.routes import composite, query, sobjects, versions
 
     return [*versions.ENDPOINTS, *sobjects.ENDPOINTS, *query.ENDPOINTS, *composite.ENDPOINTS]

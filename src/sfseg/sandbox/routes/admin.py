@@ -1,6 +1,6 @@
 """The admin API under `/__sandbox/`: faults, latency, statistics, limits and clock.
 
-Only loopback clients reach it (the gateway answers 404 to others), and its calls are
+Only loopback clients reach it (the gateway returns 404 to others), and its calls are
 not API calls, so they never count against the daily allowance.
 """
 

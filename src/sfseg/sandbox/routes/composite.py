@@ -67,7 +67,7 @@ def dispatcher() -> Dispatcher:
 
 def _invalid(message: str) -> ApiError:
     # NOTE: Salesforce's exact errorCode and text for a malformed composite envelope
-    # are not documented; INVALID_INPUT with a message naming the problem stands in.
+    # are not documented; INVALID_INPUT with a message naming the problem is used instead.
     return ApiError(400, "INVALID_INPUT", message)
 
 

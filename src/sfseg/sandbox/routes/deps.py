@@ -1,7 +1,7 @@
 """The request and response types every REST operation of the sandbox works with.
 
 An operation is a plain function `(state, request) -> ApiResponse`. The same function
-serves a real HTTP request and a Composite subrequest, so both take one code path;
+serves a real HTTP request and a Composite subrequest, so both take one code path.
 `endpoint()` adapts an operation to a FastAPI route, `Dispatcher` finds the operation
 for a subrequest URL.
 """
@@ -47,7 +47,7 @@ def error_body(code: str, message: str, fields: list[str] | None = None) -> list
 
 
 class ApiError(Exception):
-    """An error answer of the sandbox's own checks (not the org's)."""
+    """An error response from the sandbox's own checks (not the org's)."""
 
     def __init__(
         self, status: int, code: str, message: str, fields: list[str] | None = None
@@ -68,7 +68,7 @@ def not_found() -> ApiError:
 
 @dataclass(slots=True)
 class ApiResponse:
-    """Status, JSON body (None for no body) and extra headers of one answer."""
+    """Status, JSON body (None for no body) and extra headers of one response."""
 
     status: int
     body: Any = None
@@ -151,7 +151,7 @@ class Endpoint:
 
 
 def run_operation(state: SandboxState, operation: Operation, request: RestRequest) -> ApiResponse:
-    """Run `operation`, turning the org's and the query engine's errors into answers."""
+    """Run `operation`, turning the org's and the query engine's errors into error responses."""
     from sfseg.sandbox.org import RecordError
     from sfseg.sandbox.query import QueryError
 

@@ -80,7 +80,7 @@ def describe(state: SandboxState, request: RestRequest) -> ApiResponse:
             if parsedate_to_datetime(since) >= modified:
                 return ApiResponse(304, None, headers)
         except (TypeError, ValueError):
-            pass  # Salesforce ignores a date it cannot parse and answers in full.
+            pass  # Salesforce ignores a date it cannot parse and returns the full describe.
     return ApiResponse(200, state.org.describe(sobject, request.version), headers)
 
 
