@@ -211,3 +211,11 @@ def test_count_through_two_parent_joins(query_org: QueryOrg) -> None:
     result = query_org.query(f"SELECT Account.Name FROM Contact WHERE {where}")
     assert result["totalSize"] == 3
     assert [r["Account"]["Name"] for r in result["records"]] == ["Acme", "Acme", "Globex"]
+
+
+def test_case_sensitive_field_keeps_case(query_org: QueryOrg) -> None:
+    """A field whose describe says caseSensitive compares with case."""
+    assert last_names(query_org, "Code__c = 'AbC'") == ["Smith"]
+    assert last_names(query_org, "Code__c = 'abc'") == []
+    assert last_names(query_org, "Code__c IN ('ABC', 'abc')") == []
+    assert last_names(query_org, "Code__c LIKE 'ab%'") == ["Smith"]

@@ -68,6 +68,18 @@ def _add_custom_fields(org: Org) -> None:
             picklist_values=(PicklistValue("G", "Gold"), PicklistValue("S", "Silver")),
         )
     )
+    contact.add_field(
+        FieldSchema(
+            "Code__c",
+            "Code",
+            FieldType.STRING,
+            length=20,
+            custom=True,
+            unique=True,
+            external_id=True,
+            case_sensitive=True,
+        )
+    )
     org.store.ensure_table(contact)
 
 
@@ -99,6 +111,7 @@ def build_org(**engine_options: Any) -> QueryOrg:
             "MailingCity": "Paris",
             "MailingCountry": "France",
             "Tier__c": "G",
+            "Code__c": "AbC",
             "HasOptedOutOfEmail": True,
         },
         at=dt.datetime(2024, 5, 15, 8, 30, tzinfo=dt.UTC),

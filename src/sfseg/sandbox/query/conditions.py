@@ -199,7 +199,7 @@ class ConditionCompiler:
 
     def _compare(self, operand: Operand, operator: str, value_sql: str) -> str:
         sql_operator = _SQL_OPERATORS[operator]
-        if operand.type in TEXT_TYPES:
+        if _ignores_case(operand):
             if value_sql.isascii():
                 return f"{operand.sql} {sql_operator} {value_sql} COLLATE NOCASE"
             return f"sf_fold({operand.sql}) {sql_operator} sf_fold({value_sql})"
@@ -245,9 +245,9 @@ class ConditionCompiler:
         scalars = [term.sql for term in terms if isinstance(term, _Scalar)]
         others = [self._equal(operand, term) for term in terms if not isinstance(term, _Scalar)]
         parts = list(others)
-        if scalars and operand.type in TEXT_TYPES and all(sql.isascii() for sql in scalars):
+        if scalars and _ignores_case(operand) and all(sql.isascii() for sql in scalars):
             parts.insert(0, f"{operand.sql} COLLATE NOCASE IN ({', '.join(scalars)})")
-        elif scalars and operand.type in TEXT_TYPES:
+        elif scalars and _ignores_case(operand):
             folded = ", ".join(f"sf_fold({sql})" for sql in scalars)
             parts.insert(0, f"sf_fold({operand.sql}) IN ({folded})")
         elif scalars and operand.type == "multipicklist":
@@ -321,6 +321,12 @@ def _like_pattern(value: ast.StringLiteral) -> str:
         out.append("\\\\" if text[index] == "\\" else text[index])
         index += 1
     return "".join(out)
+
+
+def _ignores_case(operand: Operand) -> bool:
+    """Text compares without case, except fields describe flags `caseSensitive`."""
+    sensitive = operand.field is not None and operand.field.case_sensitive
+    return operand.type in TEXT_TYPES and not sensitive
 
 
 def _position(comparison: ast.Comparison) -> ast.Position | None:
