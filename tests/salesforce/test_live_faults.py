@@ -129,3 +129,14 @@ def test_internal_error_retried_for_read(fresh_sandbox, connect: Callable[..., S
     set_faults(fresh_sandbox, {"method": "GET", "path": "^/limits", "fault": "INTERNAL_ERROR", "times": 1})
     assert "DailyApiRequests" in client.limits()
     assert sleeps == [1.0]
+
+
+def test_api_calls_match_org_count(fresh_sandbox, connect: Callable[..., SalesforceClient]) -> None:
+    """The client's api_calls equals the calls the org counted."""
+    client = connect(fresh_sandbox)
+    client.limits()
+    client.count("SELECT Id FROM Account")
+    client.collections.create([{"Name": f"A{i}"} for i in range(250)], sobject="Account")
+    stats = admin(fresh_sandbox, "GET", "stats")
+    assert client.api_calls == 4
+    assert stats["api_calls"] == 4
