@@ -183,3 +183,17 @@ def test_profiles_show_unknown() -> None:
     assert result.exit_code == 1
     assert "profile 'nope' not found" in result.stderr
     assert "sfseg login --profile NAME" in result.stderr
+
+
+def test_login_without_keyring(fresh_sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no usable keyring, login exits 1 with the fix and prints no token."""
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    keyring.set_keyring(FailKeyring())
+    monkeypatch.setattr("webbrowser.open", lambda url: httpx.get(url, follow_redirects=True, timeout=30).is_success)
+    args = ["login", "--profile", "dev", "--login-url", fresh_sandbox.url, "--client-id", fresh_sandbox.client_id, "--open"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "could not be stored in the system keyring" in result.stderr
+    assert "install a keyring backend" in result.stderr
+    assert not profiles.profiles_path().exists()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
+import keyring.errors
 import typer
 from rich.table import Table
 
@@ -86,7 +87,13 @@ def login(
     if not token.refresh_token:
         fail("the sign-in returned no refresh token", "add the refresh_token scope to the Connected App's OAuth scopes")
 
-    secrets.set_secret(name, "refresh_token", token.refresh_token)
+    try:
+        secrets.set_secret(name, "refresh_token", token.refresh_token)
+    except keyring.errors.KeyringError as exc:
+        fail(
+            f"the refresh token could not be stored in the system keyring ({type(exc).__name__})",
+            "install a keyring backend (for example the Secret Service on Linux), then run `sfseg login` again",
+        )
     values = {
         "instance_url": token.instance_url,
         "login_url": settings.token_host_url,
