@@ -211,3 +211,25 @@ def test_quota_stops_with_results(make_client: Callable[..., SalesforceClient]) 
     known = raised.value.record_results
     assert known is not None
     assert [r is not None for r in known] == [True] * 200 + [False] * 100
+
+
+def test_lost_retry_marks_unknown(make_client: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
+    """When the re-send of locked records loses its response, those records are reported as unknown (None)."""
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise httpx.ReadTimeout("timed out", request=request)
+        locked = _fail("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record", [])
+        return json_response(200, [{"id": "001A", **OK}, {"success": False, "errors": [locked]}])
+
+    client = make_client(handler)
+    with pytest.raises(WriteOutcomeUnknownError) as raised:
+        client.collections.create([{"Name": "A"}, {"Name": "B"}], sobject="Account")
+    known = raised.value.record_results
+    assert known is not None
+    assert known[0] == RecordResult("001A", True, None, [])
+    assert known[1] is None
+    assert sleeps == [1.0]

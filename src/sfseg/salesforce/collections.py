@@ -8,8 +8,8 @@ Results come back one per input record, in input order:
 
 A write stops part-way only when going on cannot help: the daily quota or the
 reserve is reached, sign-in fails, or a create's outcome is unknown. The
-exception then carries `record_results`, one `RecordResult` or None (not sent)
-per input record.
+exception then carries `record_results`: one `RecordResult` per input record,
+or None for records not sent and for those of the call whose outcome is unknown.
 
 Replay rules: an update, an upsert by external id or a delete may be sent twice
 without harm, so a lost response is retried. A create may not. When a create's
@@ -75,7 +75,6 @@ class _Write:
     path: str
     replay_safe: bool
     all_or_none: bool
-    operation: str
 
 
 class Collections:
@@ -94,7 +93,7 @@ class Collections:
             WriteOutcomeUnknownError: a call's response was lost; see the module notes.
         """
         prepared = _prepare(records, sobject, with_id=False)
-        write = _Write("POST", self._client.data_path("composite/sobjects"), False, all_or_none, "create")
+        write = _Write("POST", self._client.data_path("composite/sobjects"), False, all_or_none)
         return self._write_records(write, prepared)
 
     def update(
@@ -102,7 +101,7 @@ class Collections:
     ) -> list[RecordResult]:
         """Update records by their `Id` (or `id`)."""
         prepared = _prepare(records, sobject, with_id=True)
-        write = _Write("PATCH", self._client.data_path("composite/sobjects"), True, all_or_none, "update")
+        write = _Write("PATCH", self._client.data_path("composite/sobjects"), True, all_or_none)
         return self._write_records(write, prepared)
 
     def upsert(
@@ -118,11 +117,11 @@ class Collections:
         path = self._client.data_path(
             f"composite/sobjects/{quote(sobject, safe='')}/{quote(external_id_field, safe='')}"
         )
-        return self._write_records(_Write("PATCH", path, True, all_or_none, "upsert"), prepared)
+        return self._write_records(_Write("PATCH", path, True, all_or_none), prepared)
 
     def delete(self, ids: Sequence[str], *, all_or_none: bool = False) -> list[RecordResult]:
         """Delete records by id (mixed objects allowed)."""
-        write = _Write("DELETE", self._client.data_path("composite/sobjects"), True, all_or_none, "delete")
+        write = _Write("DELETE", self._client.data_path("composite/sobjects"), True, all_or_none)
 
         def payload(pending: list[int]) -> _Payload:
             # Ids go in the query string: DELETE takes no body here.
@@ -201,6 +200,8 @@ class Collections:
         try:
             response = self._client.request(write.method, write.path, params=params, json=body, replay_safe=write.replay_safe)
         except _STOP_ERRORS as exc:
+            for i in pending:
+                results[i] = None  # not applied, or (for a lost create) not known
             exc.record_results = list(results)
             raise
         except (FatalAPIError, RetriableAPIError, TransportError) as exc:
@@ -210,7 +211,8 @@ class Collections:
             return None
         items = wire.loads(response.content)
         if not isinstance(items, list) or len(items) != len(pending):
-            detail = RecordErrorDetail("UNEXPECTED_RESPONSE", f"expected {len(pending)} results, got {len(items) if isinstance(items, list) else 'no list'}")
+            count = len(items) if isinstance(items, list) else "no list"
+            detail = RecordErrorDetail("UNEXPECTED_RESPONSE", f"expected {len(pending)} results, got {count}")
             for i in pending:
                 results[i] = RecordResult.failed(detail)
             return None
