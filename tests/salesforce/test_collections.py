@@ -233,3 +233,12 @@ def test_lost_retry_marks_unknown(make_client: Callable[..., SalesforceClient], 
     assert known[0] == RecordResult("001A", True, None, [])
     assert known[1] is None
     assert sleeps == [1.0]
+
+
+def test_naive_datetime_rejected(make_client: Callable[..., SalesforceClient]) -> None:
+    """A datetime without a time zone is rejected before sending, naming the record and field."""
+    import datetime as dt
+
+    client = make_client(lambda request: pytest.fail("nothing may be sent"))
+    with pytest.raises(InvalidRecordError, match="record 0 field EmailBouncedDate is the datetime 2021-08-11T12:52:08 without a time zone"):
+        client.collections.update([{"Id": "003A", "EmailBouncedDate": dt.datetime(2021, 8, 11, 12, 52, 8)}], sobject="Contact")

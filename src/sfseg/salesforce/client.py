@@ -488,6 +488,9 @@ def _format_usage(usage: ApiUsage | None) -> str:
 
 
 def _transport_error(exc: httpx.HTTPError, method: str, path: str, replay_safe: bool) -> TransportError:
+    # The write-safety rule: a failure before sending, or any failure of a
+    # replay-safe request, may be retried; a create that failed after sending may
+    # have been applied, so it becomes WriteOutcomeUnknownError and is not retried.
     path = _path_only(path)
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if isinstance(exc, _NOT_SENT) or replay_safe:

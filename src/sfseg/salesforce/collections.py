@@ -19,6 +19,7 @@ and the layer above looks the records up before sending them again.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -236,7 +237,7 @@ def _finished(results: list[RecordResult | None]) -> list[RecordResult]:
 def _prepare(records: Iterable[Mapping[str, Any]], sobject: str | None, *, with_id: bool) -> list[dict[str, Any]]:
     prepared = []
     for index, record in enumerate(records):
-        _check_finite(index, record)
+        _check_values(index, record)
         body = dict(record)
         if "attributes" not in body:
             if sobject is None:
@@ -250,8 +251,11 @@ def _prepare(records: Iterable[Mapping[str, Any]], sobject: str | None, *, with_
     return prepared
 
 
-def _check_finite(index: int, record: Mapping[str, Any]) -> None:
+def _check_values(index: int, record: Mapping[str, Any]) -> None:
     for name, value in record.items():
         if isinstance(value, float) and not math.isfinite(value) or isinstance(value, Decimal) and not value.is_finite():
             msg = f"record {index} field {name} is {value}, which Salesforce cannot store"
             raise InvalidRecordError(msg, fields=[name], hint="send null (None) or a finite number")
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            msg = f"record {index} field {name} is the datetime {value.isoformat()} without a time zone"
+            raise InvalidRecordError(msg, fields=[name], hint="give an aware datetime, for example with tzinfo=datetime.UTC")
