@@ -470,3 +470,10 @@ def test_reopened_file_keeps_records(tmp_path: object, clock: FixedClock) -> Non
     assert second.retrieve("Contact", record_id, ["LastName"], "66.0")["LastName"] == "Persisted"
     assert second.store.count("Contact") == 1
     assert second.default_user_id == first.default_user_id
+
+
+def test_datetime_for_date_field_takes_date(org: Org) -> None:
+    record_id = org.create("Opportunity", {"Name": "D", "StageName": "Prospecting",
+                                           "CloseDate": "2020-12-22T21:16:01Z"})
+    assert org.retrieve("Opportunity", record_id, ["CloseDate"], "66.0")["CloseDate"] == (
+        "2020-12-22")

@@ -6,9 +6,9 @@ CampaignMemberStatus):
 - a new Campaign gets the statuses "Sent" (default) and "Responded" (responded);
 - exactly one default status per campaign, labels unique per campaign; the default
   status, or one that members use, cannot be deleted;
-- a CampaignMember is unique per campaign and Contact or Lead; with both ids only the
-  ContactId is kept; a converted lead is rejected; an unknown Status becomes the
-  campaign's default; HasResponded, FirstRespondedDate and Type follow the status;
+- a CampaignMember is unique per campaign and Contact or Lead. With both ids only the
+  ContactId is kept, and a converted lead is rejected. An unknown Status becomes the
+  campaign's default, and HasResponded, FirstRespondedDate and Type follow the status;
 - the Campaign roll-ups change by deltas as members and opportunities change, so a
   200-member write costs 200 small updates, not 200 recounts.
 
@@ -50,7 +50,7 @@ _LEAD_SOURCES = {"CompanyOrAccount": "Company"}
 
 
 class RowWriter(Protocol):
-    """What the rules need from the org: insert a row the system creates."""
+    """The org interface the rules use: the store, the clock and system inserts."""
 
     store: OrgStore
     clock: Clock

@@ -1,8 +1,8 @@
 """Describe JSON in Salesforce's shapes: describe global (`/sobjects`), an object's
 basic info (`/sobjects/{Type}`) and its full describe (`/sobjects/{Type}/describe`).
 
-Key sets follow describes recorded from live orgs; values the sandbox does not model
-(layouts, quick actions, scopes) are present with their empty or false values.
+Key sets follow describes recorded from live orgs. Keys for what the sandbox does not
+model (layouts, quick actions, scopes) are present with empty or false values.
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ def describe_sobject(schema: ObjectSchema, api_version: str,
     """Return the full describe of one object.
 
     `record_types` are the org's RecordType rows for it (Id, Name, DeveloperName,
-    IsActive); the Master record type is always listed, and is the default only
-    when there is no other.
+    IsActive). The Master record type is always listed. It is the default only when
+    there is no other.
     """
     base = f"/services/data/v{api_version}/sobjects/{schema.name}"
     urls = {

@@ -1,7 +1,7 @@
 """Object and field metadata of the sandbox org, in Salesforce's describe terms.
 
-`OrgSchema` holds one `ObjectSchema` per sObject; each has its `FieldSchema`s keyed by
-lower-case API name, so lookups are case-insensitive as in Salesforce. The standard
+`OrgSchema` contains one `ObjectSchema` per sObject. Each object keys its `FieldSchema`s
+by lower-case API name, so lookups are case-insensitive as in Salesforce. The standard
 objects come from `standard_schema()` (defined in `sfseg.sandbox.standard_objects`);
 custom objects and fields are added from a seed's schema file with `OrgSchema.add` and
 `ObjectSchema.add_field`.
@@ -285,7 +285,7 @@ class OrgSchema:
         sobject = self.get(name)
         if sobject is None:
             msg = f"sObject type '{name}' is not supported."
-            raise RecordError(ErrorCode.INVALID_TYPE, msg, http_status=404)
+            raise RecordError(ErrorCode.INVALID_TYPE, msg)
         return sobject
 
     def by_key_prefix(self, prefix: str) -> ObjectSchema | None:

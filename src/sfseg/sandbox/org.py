@@ -93,8 +93,8 @@ class Org:
         """Open an org in memory (`db_path` None) or in an SQLite file, and seed it.
 
         `seed` is "empty", "sample", "synthetic:N" or the path of a user's export
-        (see `sfseg.sandbox.seeds`). A file that already holds an org is reopened as
-        it is and `seed` is ignored.
+        (see `sfseg.sandbox.seeds`). A file that already contains an org is reopened
+        as it is, and `seed` is ignored.
         """
         from sfseg.sandbox.seeds import load_seed, restore_custom_schema
 
@@ -254,8 +254,9 @@ class Org:
     # ---------------------------------------------------------------- delete
 
     def delete(self, sobject: str, record_id: str) -> None:
-        """Soft-delete a record (IsDeleted = true; queryAll still sees it) and its
-        cascade-deleted children.
+        """Soft-delete a record and its cascade-deleted children.
+
+        The row stays with IsDeleted = true, so queryAll still returns it.
 
         Raises:
             RecordError: NOT_FOUND (404), ENTITY_IS_DELETED, DELETE_FAILED.
@@ -444,9 +445,11 @@ class Org:
     def convert_lead(self, lead_id: str, *, contact_id: str | None = None,
                      account_id: str | None = None, opportunity_id: str | None = None,
                      converted_status: str = "Closed - Converted") -> str:
-        """Mark a lead converted into existing records, as Salesforce's convertLead does,
-        creating a Contact (and Account) from the lead when none is given; return the
-        contact id. The REST API has no convert call; tests and seeds use this.
+        """Mark a lead converted, as Salesforce's convertLead call does, and return the
+        contact id.
+
+        Without `contact_id` (or `account_id`) a Contact (or Account) is created from
+        the lead. The REST API has no convert call, so tests and seeds use this one.
         """
         lead_schema = self.schema.require("Lead")
         with self.transaction():

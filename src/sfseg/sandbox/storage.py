@@ -7,9 +7,9 @@ stored field, named exactly the field's API name (identifiers are always quoted:
 - text-like types (string, textarea, picklist, email, phone, url, combobox, id,
   reference): TEXT; ids in their 18-character form; multipicklist TEXT `a;b;c`;
 - boolean: INTEGER 0/1, never NULL; int: INTEGER; double, currency, percent: REAL;
-- date: TEXT `YYYY-MM-DD`; datetime: TEXT `YYYY-MM-DDTHH:MM:SS.sss+0000` (UTC, fixed
-  width, so text order is time order, and it is the wire format); time: TEXT
-  `HH:MM:SS.sssZ`; NULL is null. Compound address/location fields have no column.
+- date: TEXT `YYYY-MM-DD`; time: TEXT `HH:MM:SS.sssZ`; NULL is null;
+- datetime: TEXT `YYYY-MM-DDTHH:MM:SS.sss+0000`, the wire format. It is UTC and fixed
+  width, so text order is time order. Compound address/location fields have no column.
 
 Tables whose names start with `_sfseg_` are the sandbox's own bookkeeping.
 """
@@ -35,8 +35,8 @@ from sfseg.soql.ids import to_18
 __all__ = ["ID_POD", "OrgStore", "column_type", "quote"]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-# Characters 4-5 of an id name the pod in Salesforce; the sandbox uses its own pair
-# so generated ids never collide with ids loaded from a real org's export.
+# Characters 4-5 of a Salesforce id name the pod. The sandbox uses its own pair, so
+# generated ids do not collide with ids loaded from a real org's export.
 ID_POD = "8s"
 _ID_COUNTER_WIDTH = 10
 
@@ -123,7 +123,7 @@ class OrgStore:
                 self.create_indexes(sobject)
 
     def enable_wal(self) -> None:
-        """Switch a database file to WAL with normal sync (readers never block the writer)."""
+        """Switch a database file to WAL with normal sync, so readers do not block the writer."""
         if self.file_backed:
             with self.lock:
                 self.connection.execute("PRAGMA journal_mode=WAL")

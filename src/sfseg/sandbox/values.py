@@ -1,8 +1,8 @@
 """Field values between request JSON, SQLite columns and response JSON.
 
 `to_column` checks one decoded JSON value against its field and returns what the
-column stores (see `sfseg.sandbox.storage` for the encoding); `to_wire` turns a column
-value back into the JSON value Salesforce returns. Errors follow Salesforce: a value
+column stores (`sfseg.sandbox.storage` describes the encoding). `to_wire` turns a
+column value back into the JSON value Salesforce returns. Errors follow Salesforce: a value
 whose JSON type cannot become the field's type is a `JSON_PARSER_ERROR` ("Cannot
 deserialize instance of double from VALUE_STRING value abc ..."), captured from live
 orgs in client bug reports; a text too long is `STRING_TOO_LONG`.
@@ -41,7 +41,7 @@ _DATETIME_PATTERN = re.compile(
 )
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_PATTERN = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?Z?$")
-# Salesforce's own check is looser than RFC 5322; this one rejects what it rejects in practice.
+# Rejects what Salesforce rejects in practice, which is less than RFC 5322 forbids.
 _EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 _DESERIALIZE_NAMES = {
@@ -216,6 +216,11 @@ def _date_text(field: FieldSchema, value: Any) -> str:
     if not isinstance(value, str):
         raise _parser_error(field, value)
     try:
+        if "T" in value:
+            # NOTE: a datetime for a date field is taken as its UTC date. Salesforce's
+            # own tree import accepts such values (apex-recipes sends them); the exact
+            # rule for offsets is unconfirmed.
+            return parse_datetime(value).date().isoformat()
         return parse_date(value).isoformat()
     except ValueError:
         raise _parser_error(field, value) from None

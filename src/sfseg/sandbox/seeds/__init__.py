@@ -34,7 +34,7 @@ _SYNTHETIC_PREFIX = "synthetic:"
 
 
 class SeedError(ValueError):
-    """A seed spec or export that cannot be loaded; the message says what to change."""
+    """A seed spec or export that cannot be loaded; the message names what to change."""
 
 
 def load_seed(org: Org, spec: str) -> None:

@@ -3,7 +3,7 @@
 parent tables.
 
 Conventions of `cci task run extract_dataset` handled here:
-- the record id column is the one mapped to `Id` (`sf_id` holds real 18-character ids;
+- the record id column is the one mapped to `Id` (`sf_id` contains real 18-character ids;
   an integer `id` is replaced by a new sandbox id and lookups are re-pointed);
 - a lookup column is named by `key_field`, else the field name in snake case
   (`CampaignId` → `campaign_id`, `Location__c` → `location__c`);

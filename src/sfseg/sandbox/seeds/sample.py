@@ -141,7 +141,11 @@ class _Supplement:
                                                  "HasResponded": True, "SortOrder": 3})
         for contact in self.romance:
             roll = self.random.random()
-            status = "Booked" if roll < 0.15 else "Responded" if roll < 0.35 else "Sent"
+            status = "Sent"
+            if roll < 0.15:
+                status = "Booked"
+            elif roll < 0.35:
+                status = "Responded"
             self.org.create("CampaignMember", {"CampaignId": getaway, "ContactId": contact,
                                                "Status": status})
 

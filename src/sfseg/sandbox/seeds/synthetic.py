@@ -1,10 +1,10 @@
 """`synthetic:N`: a generated org of N contacts, for benchmarks and load tests.
 
 The same N always gives the same records (a fixed random seed, fixed dates). Per
-contact, on average: 0.2 accounts (five contacts each), 0.3 leads (one in ten
-converted into a contact), 0.25 opportunities with one contact role each, 0.15 cases,
-0.5 tasks, 0.2 events; campaigns number N / 5,000 (at least 3, at most 200) and hold
-about 0.4 contact members and 0.05 lead members per contact.
+contact, on average, there are 0.2 accounts (five contacts each), 0.3 leads (one in
+ten converted into a contact), 0.25 opportunities with one contact role each, 0.15
+cases, 0.5 tasks and 0.2 events. There are N / 5,000 campaigns (at least 3, at most
+200), with about 0.4 contact members and 0.05 lead members per contact.
 
 Rows are written as prepared tuples with `executemany`, without per-row validation,
 and the derived fields (names, stage flags, member statuses, roll-ups) are computed
@@ -31,8 +31,8 @@ __all__ = ["SEED", "generate"]
 
 SEED = 424242
 _TODAY = date(2026, 1, 15)
-# Pod characters of generated ids; the counter is lower-case hexadecimal, so the case
-# checksum is the same for every id of one object and is computed once.
+# Pod characters of generated ids. The counter is lower-case hexadecimal, so the case
+# checksum is the same for every id of one object, and it is computed once.
 _POD = "9z"
 
 _FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Christopher", "Lisa", "Daniel", "Nancy", "Matthew", "Betty", "Anthony", "Sandra", "Mark", "Ashley", "Donald", "Kimberly", "Steven", "Emily", "Paul", "Donna", "Andrew", "Michelle", "Joshua", "Carol", "Kenneth", "Amanda", "Kevin", "Melissa", "Brian", "Deborah", "Aisha", "Wei", "Mateo", "Sofia", "Hiroshi", "Amara", "Lars", "Priya", "Omar", "Elena"]
