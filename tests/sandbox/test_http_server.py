@@ -154,3 +154,11 @@ def test_asgi_app_in_process() -> None:
     assert response.status_code == 200
     assert response.json()["DailyApiRequests"] == {"Max": 100_000, "Remaining": 99_999}
     assert response.headers["sforce-limit-info"] == "api-usage=1/100000"
+
+
+def test_fixture_fails_clearly_when_server_cannot_start() -> None:
+    """The shared fixtures fail the test with the start-up error, not a hang or a traceback."""
+    from tests.conftest import _serve
+
+    with pytest.raises(pytest.fail.Exception, match="The sandbox server did not start .*unknown seed"):
+        next(_serve(seed="no-such-seed"))

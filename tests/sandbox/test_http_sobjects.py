@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import httpx
 import pytest
 
-from sfseg.sandbox.server import SandboxInfo
+from sfseg.sandbox.server import SandboxInfo, run_sandbox
 from sfseg.soql.ids import is_salesforce_id, to_15
 
 
@@ -290,3 +292,21 @@ def test_limits_counts_live(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client
     assert body["DailyApiRequests"] == {"Max": 100_000, "Remaining": 99_998}
     assert body["DailyBulkApiBatches"] == {"Max": 15_000, "Remaining": 15_000}
     assert response.headers["Sforce-Limit-Info"] == "api-usage=2/100000"
+
+
+def test_restricted_picklist_from_seed_schema(tmp_path: Path) -> None:
+    """A value outside a restricted picklist of the seed's schema is INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST."""
+    schema = {"objects": {"Contact": {"fields": {"Tier__c": {"type": "picklist", "values": ["Gold", "Silver"], "restricted": True}}}}}
+    tree = {"records": [{"attributes": {"type": "Contact", "referenceId": "c1"}, "LastName": "Seeded", "Tier__c": "Gold"}]}
+    (tmp_path / "schema.json").write_text(json.dumps(schema))
+    (tmp_path / "Contact.json").write_text(json.dumps(tree))
+    with run_sandbox(seed=str(tmp_path / "Contact.json")) as info, httpx.Client(base_url=info.data_url) as http:
+        http.headers["Authorization"] = f"Bearer {info.access_token()}"
+        seeded = http.get("/query", params={"q": "SELECT LastName, Tier__c FROM Contact"}).json()
+        good = http.post("/sobjects/Contact", json={"LastName": "Ok", "Tier__c": "Silver"})
+        bad = http.post("/sobjects/Contact", json={"LastName": "No", "Tier__c": "Bronze"})
+    assert seeded["records"][0]["Tier__c"] == "Gold"
+    assert good.status_code == 201
+    assert bad.status_code == 400
+    assert _error(bad)["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    assert _error(bad)["fields"] == ["Tier__c"]

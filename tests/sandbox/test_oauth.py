@@ -414,3 +414,17 @@ def test_userinfo(fresh_sandbox: SandboxInfo) -> None:
     body = httpx.get(f"{fresh_sandbox.url}/services/oauth2/userinfo", headers={"Authorization": f"Bearer {token}"}).json()
     assert body["organization_id"] == fresh_sandbox.state.org_id
     assert body["user_id"] == fresh_sandbox.state.default_user.user_id
+
+
+def test_identity_url(fresh_sandbox: SandboxInfo) -> None:
+    """The token's identity URL describes its own user and rejects another user's id."""
+    body = _token(fresh_sandbox, grant_type="client_credentials", **_client_credentials(fresh_sandbox)).json()
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    identity = httpx.get(body["id"], headers=headers)
+    other = httpx.get(body["id"][:-3] + "ZZZ", headers=headers)
+    anonymous = httpx.get(body["id"])
+    assert identity.status_code == 200
+    assert identity.json()["username"] == fresh_sandbox.state.default_user.username
+    assert identity.json()["organization_id"] == fresh_sandbox.state.org_id
+    assert other.status_code == 403
+    assert anonymous.status_code == 401

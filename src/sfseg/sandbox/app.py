@@ -21,6 +21,7 @@ from sfseg.sandbox.routes.deps import (
     error_body,
     method_not_allowed,
 )
+from sfseg.sandbox.routes.oauth import identity_router
 from sfseg.sandbox.routes.oauth import router as oauth_router
 from sfseg.sandbox.routes.versions import router as versions_router
 from sfseg.sandbox.state import SandboxState, build_state
@@ -75,6 +76,7 @@ def create_app(config: SandboxConfig, *, state: SandboxState | None = None) -> F
 
     app.include_router(versions_router)
     app.include_router(oauth_router)
+    app.include_router(identity_router)
     app.include_router(admin_router)
     app.include_router(_api_router(all_endpoints()))
     app.include_router(bulk.router, prefix=API_PREFIX)

@@ -24,9 +24,11 @@ from sfseg.sandbox.routes.deps import sandbox_state
 from sfseg.sandbox.state import SandboxState, UserIdentity
 from sfseg.sandbox.tokens import Session
 
-__all__ = ["OAuthError", "router"]
+__all__ = ["OAuthError", "identity_router", "router"]
 
 router = APIRouter(prefix="/services/oauth2")
+# The identity URL of a token response (`id`) is served here, under `/id/{org}/{user}`.
+identity_router = APIRouter()
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
@@ -368,16 +370,24 @@ async def introspect(request: Request) -> Response:
     return JSONResponse({"active": False})
 
 
+def _bearer_session(state: SandboxState, request: Request) -> Session | None:
+    scheme, _, token_value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return state.tokens.authenticate(token_value.strip())
+
+
+def _session_expired() -> JSONResponse:
+    body = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    return JSONResponse(body, status_code=401)
+
+
 @router.get("/userinfo")
 def userinfo(request: Request) -> Response:
     state = sandbox_state(request)
-    scheme, _, token_value = request.headers.get("authorization", "").partition(" ")
-    session = state.tokens.authenticate(token_value.strip()) if scheme.lower() == "bearer" else None
+    session = _bearer_session(state, request)
     if session is None:
-        return JSONResponse(
-            [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}],
-            status_code=401,
-        )
+        return _session_expired()
     base = _base_url(request)
     return JSONResponse(
         {
@@ -386,5 +396,33 @@ def userinfo(request: Request) -> Response:
             "organization_id": state.org_id,
             "preferred_username": session.username,
             "email": session.username,
+        }
+    )
+
+
+@identity_router.get("/id/{org_id}/{user_id}")
+def identity(org_id: str, user_id: str, request: Request) -> Response:
+    """The identity service: who the bearer token acts for (its own user only)."""
+    state = sandbox_state(request)
+    session = _bearer_session(state, request)
+    if session is None:
+        return _session_expired()
+    if org_id != state.org_id or user_id != session.user_id:
+        return JSONResponse({"error": "Bad_Id", "error_description": "Bad Id"}, status_code=403)
+    base = _base_url(request)
+    return JSONResponse(
+        {
+            "id": f"{base}/id/{org_id}/{user_id}",
+            "asserted_user": True,
+            "user_id": user_id,
+            "organization_id": org_id,
+            "username": session.username,
+            "active": True,
+            "user_type": "STANDARD",
+            "urls": {
+                "rest": f"{base}/services/data/v{{version}}/",
+                "sobjects": f"{base}/services/data/v{{version}}/sobjects/",
+                "query": f"{base}/services/data/v{{version}}/query/",
+            },
         }
     )
