@@ -93,7 +93,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 @pytest.fixture
 def make_client(retry_policy: RetryPolicy) -> Iterator[Callable[..., SalesforceClient]]:
-    """Build a client-credentials client whose API calls go to `handler` (token calls answered here)."""
+    """Build a client-credentials client whose API calls go to `handler` (this fixture serves the token calls)."""
     clients: list[SalesforceClient] = []
 
     def build(handler: Handler, **settings: Any) -> SalesforceClient:

@@ -77,7 +77,7 @@ def test_lock_errors_retry_two_records(fresh_sandbox, connect: Callable[..., Sal
 
 
 def test_dropped_create_not_replayed(fresh_sandbox, connect: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
-    """A create whose answer is dropped after the write raises WriteOutcomeUnknownError and is sent once."""
+    """A create whose response is dropped after the write raises WriteOutcomeUnknownError and is sent once."""
     client = connect(fresh_sandbox)
     set_faults(fresh_sandbox, {"method": "POST", "path": "^/sobjects/Account", "fault": "DROP_AFTER", "times": 1})
     with pytest.raises(WriteOutcomeUnknownError, match="the write may have been applied"):
@@ -88,7 +88,7 @@ def test_dropped_create_not_replayed(fresh_sandbox, connect: Callable[..., Sales
 
 
 def test_dropped_update_replayed(fresh_sandbox, connect: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
-    """An update whose answer is dropped is sent again, and the record holds the new value."""
+    """An update whose response is dropped is sent again, and the record gets the new value."""
     client = connect(fresh_sandbox)
     record_id = client.create("Account", {"Name": "Before"})
     set_faults(fresh_sandbox, {"method": "PATCH", "path": "^/sobjects/Account", "fault": "DROP_AFTER", "times": 1})
@@ -98,7 +98,7 @@ def test_dropped_update_replayed(fresh_sandbox, connect: Callable[..., Salesforc
 
 
 def test_create_503_after_commit_not_replayed(fresh_sandbox, connect: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
-    """A create answered 503 after the org committed it raises WriteOutcomeUnknownError and is not sent again."""
+    """A create that gets 503 after the org committed it raises WriteOutcomeUnknownError and is not sent again."""
     client = connect(fresh_sandbox)
     set_faults(fresh_sandbox, {"method": "POST", "path": "^/sobjects/Account", "fault": "COMMIT_THEN_503", "times": 1})
     with pytest.raises(WriteOutcomeUnknownError) as raised:

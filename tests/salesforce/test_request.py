@@ -115,7 +115,7 @@ def test_reserve_stops_before_sending(make_client: Callable[..., SalesforceClien
 
 
 def test_create_not_replayed_after_drop(make_client: Callable[..., SalesforceClient]) -> None:
-    """A create whose answer is lost raises WriteOutcomeUnknownError after one send."""
+    """A create whose response is lost raises WriteOutcomeUnknownError after one send."""
     sent: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -129,7 +129,7 @@ def test_create_not_replayed_after_drop(make_client: Callable[..., SalesforceCli
 
 
 def test_update_replayed_after_drop(make_client: Callable[..., SalesforceClient], sleeps: Sleeps) -> None:
-    """An update whose answer is lost is sent again."""
+    """An update whose response is lost is sent again."""
     def drop(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
@@ -215,7 +215,7 @@ def test_log_lines(make_client: Callable[..., SalesforceClient], caplog: pytest.
 
 
 def test_concurrency_error_class(make_client: Callable[..., SalesforceClient]) -> None:
-    """ConcurrentRequests answers raise ConcurrencyLimitError once retries run out."""
+    """ConcurrentRequests responses raise ConcurrencyLimitError once retries run out."""
     client = make_client(scripted(_error(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentRequests Limit exceeded.")))
     with pytest.raises(ConcurrencyLimitError):
         client.limits()

@@ -489,7 +489,7 @@ def _format_usage(usage: ApiUsage | None) -> str:
 
 def _transport_error(exc: httpx.HTTPError, method: str, path: str, replay_safe: bool) -> TransportError:
     # The write-safety rule: a failure before sending, or any failure of a
-    # replay-safe request, may be retried; a create that failed after sending may
+    # replay-safe request, may be retried. A create that failed after sending may
     # have been applied, so it becomes WriteOutcomeUnknownError and is not retried.
     path = _path_only(path)
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -504,7 +504,7 @@ def _transport_error(exc: httpx.HTTPError, method: str, path: str, replay_safe: 
 
 def _outcome_unknown(error: ServerUnavailableError) -> WriteOutcomeUnknownError:
     # A 5xx can come after the org committed the write (a gateway timeout, a
-    # failure while answering), so a create that got one is not sent again.
+    # failure while writing the response), so a create that got one is not sent again.
     msg = f"got HTTP {error.status} after sending, so the write may have been applied"
     return WriteOutcomeUnknownError(
         msg, status=error.status, error_code=error.error_code, method=error.method, path=error.path,

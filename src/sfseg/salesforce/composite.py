@@ -132,7 +132,10 @@ class CompositeBuilder:
         self.add("GET", url, reference_id)
 
     def execute(self, *, all_or_none: bool = False) -> dict[str, CompositeSubresponse]:
-        """Send every subrequest; answers keyed by referenceId. API calls: one per 25 (or 5 heavy)."""
+        """Send every subrequest and return the subresponses by referenceId.
+
+        Costs one API call per 25 subrequests, or per 5 queries and collections calls.
+        """
         answers: dict[str, CompositeSubresponse] = {}
         for batch in self._batches():
             for answer in send_composite(self._client, batch, all_or_none=all_or_none):

@@ -128,7 +128,7 @@ def query_in(
 
     Duplicate values are sent once (15-character ids count as their 18-character
     form), and a record returned by two requests is kept once, by its Id (or its
-    `attributes.url`, which holds the Id). With `via_composite`, up to five of the
+    `attributes.url`, which contains the Id). With `via_composite`, up to five of the
     split queries go in one Composite call, so 1,000 ids cost one API call instead
     of four or five.
 
