@@ -3,8 +3,9 @@
 The sandbox runs in a child process (seed `synthetic:N`), so CPU and memory
 figures are the client's alone. Records per second are wall-clock and include the
 sandbox's serving time. The script also reports client CPU seconds per 10,000
-records and the peak of Python memory traced while iterating. Memory should stay flat as N grows, because the iterator
-keeps at most two pages (2,000 records each) at a time.
+records and the peak of Python memory traced while iterating. Memory should stay
+flat as N grows, because the iterator keeps at most two pages (2,000 records each)
+at a time.
 
 Usage:
     python benchmarks/client_query.py --counts 50000 200000
