@@ -12,7 +12,7 @@ from sfseg.salesforce import SalesforceClient
 from sfseg.sandbox.org import Org
 from sfseg.sandbox.server import SandboxInfo
 from sfseg.segments import jobs
-from sfseg.segments.assign import UnknownStatusError, assign_customers, resume_job
+from sfseg.segments.assign import UnknownStatusError, assign_customers, refresh_segment, resume_job
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import MembershipEvent, Segment
 from sfseg.segments.write import WriteOptions
@@ -284,3 +284,38 @@ def test_dry_run_writes_nothing(fresh_sandbox: SandboxInfo, fresh_client: Salesf
     assert result.plan["estimated_api_calls"] == 2
     assert _members(fresh_sandbox, _campaign(store, segment_id)) == []
     assert jobs.list_jobs(store) == []
+
+
+def test_bulk_route_exact(fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient, store: Store) -> None:
+    """The Bulk route creates members once; a second Bulk run reports all already_member."""
+    segment_id = _segment(fresh_sandbox, store)
+    contacts = _contacts(fresh_sandbox, 60)
+
+    first = assign_customers(fresh_client, store, segment_id, contacts, route="bulk", write_options=FAST)
+    second = assign_customers(fresh_client, store, segment_id, contacts, route="bulk", write_options=FAST)
+
+    assert (first.route, first.counts["created"]) == ("bulk", 60)
+    assert second.counts["already_member"] == 60
+    members = _members(fresh_sandbox, _campaign(store, segment_id))
+    assert len(members) == len(set(members)) == 60
+
+
+def test_refresh_mirrors_criteria(fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient, store: Store) -> None:
+    """refresh_segment adds new matches, removes non-matches and keeps those who responded."""
+    org = _org(fresh_sandbox)
+    segment_id = _segment(fresh_sandbox, store)
+    matching = _contacts(fresh_sandbox, 3)
+    stale = org.create("Contact", {"LastName": "No email"})
+    responder = org.create("Contact", {"LastName": "Responder"})
+    assign_customers(fresh_client, store, segment_id, [stale, responder])
+    assign_customers(fresh_client, store, segment_id, [responder], mode="status", status="Responded")
+
+    result = refresh_segment(fresh_client, store, segment_id)
+
+    outcomes = {item.customer_id: (item.outcome, item.reason) for item in result.items}
+    assert {outcomes[c] for c in matching} == {("created", None)}
+    assert outcomes[stale] == ("removed", None)
+    assert outcomes[responder] == ("skipped", "responded")
+    assert jobs.get_job(store, str(result.job_id)).kind == "refresh"
+    members = sorted(contact for contact, _ in _members(fresh_sandbox, _campaign(store, segment_id)))
+    assert members == sorted([*matching, responder])

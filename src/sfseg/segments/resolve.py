@@ -115,7 +115,7 @@ def resolve_customers(
     external_objects = _external_objects(client, id_field) if groups[CustomerKind.EXTERNAL_ID] else ()
 
     matches = _Matches()
-    reader = _BulkReader(client, groups) if use_bulk else _RestReader(client)
+    reader = _BulkReader(customers, groups, client) if use_bulk else _RestReader(client)
     reader.read(groups, external_objects, id_field, matches)
     _check_converted_contacts(client, matches)
 
@@ -227,13 +227,21 @@ def _candidate(record: Mapping[str, Any], sobject: str, matches: _Matches) -> _C
 
 
 class _BulkReader:
-    """Reads whole objects with Bulk API 2.0 queries and keeps only the rows asked for."""
+    """Reads whole objects with Bulk API 2.0 queries and keeps only the rows asked for.
 
-    def __init__(self, client: SalesforceClient, groups: Mapping[CustomerKind, list[str]]) -> None:
+    Membership is checked against the customers mapping itself, so a million ids are
+    not copied into another set.
+    """
+
+    def __init__(self, customers: Mapping[str, CustomerKind], groups: Mapping[CustomerKind, list[str]],
+                 client: SalesforceClient) -> None:  # fmt: skip
         self.client = client
-        self.id_set = set(groups[CustomerKind.CONTACT_ID]) | set(groups[CustomerKind.LEAD_ID])
-        self.value_set = {v.lower() for v in groups[CustomerKind.EMAIL]}
-        self.value_set.update(v.lower() for v in groups[CustomerKind.EXTERNAL_ID])
+        self.customers = customers
+        # External id values keep their case as given, but match case-insensitively.
+        self.external_values = {v.lower() for v in groups[CustomerKind.EXTERNAL_ID]}
+
+    def _wanted(self, value: str) -> bool:
+        return value in self.customers or value in self.external_values
 
     def read(
         self,
@@ -260,7 +268,7 @@ class _BulkReader:
         query = soql.render(select_query(sobject, fields, None))
         for record in self.client.bulk2.query(query, include_deleted=True):
             record_id = str(record["Id"])
-            if record_id in self.id_set:
+            if record_id in self.customers:
                 target[record_id] = record
 
     def _read_values(
@@ -270,7 +278,7 @@ class _BulkReader:
         collect = _collect_values(matches, sobject, field_name)
         for record in self.client.bulk2.query(query):
             value = record.get(field_name)
-            if value is not None and str(value).lower() in self.value_set:
+            if value is not None and self._wanted(str(value).lower()):
                 collect(record)
 
 
