@@ -141,7 +141,7 @@ def test_bands(analyses: dict[str, Any], sample_org: Any) -> None:
     employees: Counter[str | None] = Counter()
     revenue: Counter[str | None] = Counter()
     for n, amount in rows:
-        employees[None if n is None else _band((0, 10, 50, 200, 1000, 5000), n)] += 1
+        employees[None if n is None else _band((0, 10, 100, 1000), n)] += 1
         revenue[None if amount is None else _band((0, 10_000_000, 1_000_000_000), amount)] += 1
     population = {
         v.value: v.population_count for v in analyses["first"].demographics["employees"].values
@@ -217,9 +217,17 @@ def test_report_run(analyses: dict[str, Any]) -> None:
 
 
 def test_api_calls(analyses: dict[str, Any]) -> None:
-    """A contact segment's analysis costs four calls, plus one the first time to make the report."""
+    """An analysis costs four calls; the first one also counts the population and makes the report."""
     assert analyses["second"].api_calls == 4
-    assert analyses["first"].api_calls == 5
+    assert analyses["first"].api_calls == 6
+
+
+def test_population_reused(analyses: dict[str, Any]) -> None:
+    """The second analysis reuses the stored population counts and reports the same figures."""
+    first, second = analyses["first"], analyses["second"]
+    assert second.population_as_of == first.population_as_of
+    assert second.demographics == first.demographics
+    assert second.size == first.size
 
 
 def test_json_keys(analyses: dict[str, Any]) -> None:

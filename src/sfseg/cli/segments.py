@@ -495,7 +495,7 @@ def analyze_command(
     profile: ProfileOption = None,
 ) -> None:
     """Analyze a segment: size, demographics with lift, behaviour, report and overlap."""
-    from sfseg.segments.analyze import analyze_segment
+    from sfseg.segments.analyze import POPULATION_MAX_AGE, analyze_segment
 
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
     store = _open_store()
@@ -511,6 +511,7 @@ def analyze_command(
             fields=chosen,
             report_id=report,
             include_report=not no_report,
+            population_max_age=None if refresh_population else POPULATION_MAX_AGE,
         )
     if as_json:
         print_json(analysis.to_json())
@@ -726,7 +727,7 @@ def _step(quiet: bool, number: int, title: str) -> None:
 
 
 def _run_demo(client: Any, store: Store, steps: dict[str, Any], *, quiet: bool) -> None:
-    from sfseg.segments.analyze import analyze_segment
+    from sfseg.segments.analyze import POPULATION_MAX_AGE, analyze_segment
     from sfseg.segments.assign import assign_customers
     from sfseg.segments.create import create_segment
 

@@ -23,6 +23,8 @@ as that lead's converted contact counts once, as the contact.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +61,9 @@ SUBREQUESTS_PER_CALL = 25
 ACTIVITY_WINDOW = "LAST_N_DAYS:90"
 OTHER_VALUE = "(other)"
 REPORT_STATE_KEY = "analysis_report_id"
+POPULATION_STATE_PREFIX = "population:"
+# Population counts do not depend on the segment, so analyses within this age reuse them.
+POPULATION_MAX_AGE = dt.timedelta(hours=24)
 REPORT_NAME = "sfseg segment analysis"
 REPORT_GROUPINGS = ("COUNTRY", "LEAD_SOURCE")
 CAMPAIGN_ROLLUPS = (
@@ -93,7 +98,7 @@ class Dimension:
         return self.contact if sobject == "Contact" else self.lead
 
 
-EMPLOYEE_BANDS = tuple(Decimal(n) for n in (0, 10, 50, 200, 1000, 5000))
+EMPLOYEE_BANDS = tuple(Decimal(n) for n in (0, 10, 100, 1000))
 REVENUE_BANDS = tuple(Decimal(n) for n in (0, 10_000_000, 1_000_000_000))
 
 DEFAULT_DIMENSIONS = (
@@ -248,6 +253,7 @@ class Analysis(BaseModel):
     report: ReportResult | None
     overlap: list[Overlap]
     api_calls: int
+    population_as_of: dt.datetime | None = None
     notes: list[str] = Field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -413,10 +419,7 @@ class _Run:
     last_activity: dt.date | None = None
     behaviour: Behaviour = field(default_factory=Behaviour)
     overlap: list[Overlap] = field(default_factory=list)
-    totals: dict[tuple[str, bool], int] = field(default_factory=dict)
-    band_finishers: list[tuple[dict[int, int], int, Callable[[], None]]] = field(
-        default_factory=list
-    )
+    population_as_of: dt.datetime | None = None
 
     @property
     def campaign_id(self) -> str:
@@ -544,118 +547,143 @@ def _side(run: _Run, segment_side: bool) -> dict[tuple[str, str], _Counts]:
 
 
 def _record_values(counts: _Counts, column: _Column, value: Any, n: int) -> None:
-    if column.dimension.bands:
-        if value is None:
-            counts.values[None] += n
-        else:
-            counts.values[
-                band_label(column.dimension.bands, band_of(column.dimension.bands, _decimal(value)))
-            ] += n
+    edges = column.dimension.bands
+    if edges and value is not None:
+        counts.values[band_label(edges, band_of(edges, _decimal(value)))] += n
         return
     counts.values[_value_key(value)] += n
 
 
+def plan_groupings(
+    columns: Sequence[_Column], cardinality: Mapping[str, int], members: int | None
+) -> tuple[list[list[_Column]], list[_Column]]:
+    """Split columns into grouping queries that stay under 2,000 groups, and band-edge counts.
+
+    A query grouped by several columns has at most the product of their value counts
+    (plus one each for null) as groups, and never more groups than records: a segment
+    of fewer than 2,000 members takes every column in one query. A banded column whose
+    values alone pass 2,000 (or that cannot be grouped, like a currency field) is
+    counted per band edge instead.
+    """
+    small = members is not None and members < MAX_GROUPS
+    grouped: list[_Column] = []
+    edges: list[_Column] = []
+    for column in columns:
+        distinct = cardinality.get(column.path, MAX_GROUPS) + 1
+        if not column.field.groupable or (
+            column.dimension.bands and not small and distinct > MAX_GROUPS
+        ):
+            edges.append(column)
+        else:
+            grouped.append(column)
+    if small:
+        return _split_same_keys([grouped] if grouped else []), edges
+    packs: list[list[_Column]] = []
+    product = MAX_GROUPS + 1
+    for column in sorted(grouped, key=lambda c: cardinality.get(c.path, MAX_GROUPS)):
+        distinct = cardinality.get(column.path, MAX_GROUPS) + 1
+        if packs and product * distinct <= MAX_GROUPS:
+            packs[-1].append(column)
+            product *= distinct
+        else:
+            packs.append([column])
+            product = distinct
+    return _split_same_keys(packs), edges
+
+
+def _split_same_keys(packs: list[list[_Column]]) -> list[list[_Column]]:
+    # Aggregate rows name a grouped field by its last path part, so two columns ending
+    # in the same name (Account.Name, Name) cannot share one query.
+    result: list[list[_Column]] = []
+    for pack in packs:
+        current: list[_Column] = []
+        for column in pack:
+            if any(other.key.lower() == column.key.lower() for other in current):
+                result.append(current)
+                current = []
+            current.append(column)
+        result.append(current)
+    return result
+
+
+@dataclass
+class _SideCounts:
+    """What the queries of one object and side (segment or population) collect."""
+
+    sobject: str
+    segment_side: bool
+    total: int | None = None
+    at_least: dict[str, dict[int, int]] = field(default_factory=dict)
+
+
 def _queue_grouping(
     run: _Run,
-    sobject: str,
+    side: _SideCounts,
     columns: list[_Column],
+    edge_columns: list[_Column],
     *,
-    segment_side: bool,
-    counters: Sequence[tuple[_Column, dict[int, int]]] = (),
+    first: bool,
 ) -> None:
-    """One aggregate query grouped by every column; falls back to one query per column."""
-    if not columns:
-        return
-    where = f" WHERE {run.object_filter(sobject)}" if segment_side else ""
-    keys = [c.key for c in columns]
+    """One aggregate query grouped by `columns`; the first query also counts the banded
+    columns' non-null values (their lowest edge) and the last activity date."""
+    where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
     names = ", ".join(c.path for c in columns)
-    extra = ", MAX(LastActivityDate) lastact" if segment_side else ""
-    extra += "".join(
-        f", COUNT({column.path}) b{index}" for index, (column, _) in enumerate(counters)
+    extra = ""
+    if first:
+        extra += ", MAX(LastActivityDate) lastact" if side.segment_side else ""
+        extra += "".join(f", COUNT({c.path}) b{i}" for i, c in enumerate(edge_columns))
+    soql = (
+        f"SELECT {names}, COUNT(Id) n{extra} FROM {side.sobject}{where} "
+        f"GROUP BY {names} ORDER BY COUNT(Id) DESC LIMIT {MAX_GROUPS}"
     )
-    soql = f"SELECT {names}, COUNT(Id) n{extra} FROM {sobject}{where} GROUP BY {names} ORDER BY COUNT(Id) DESC LIMIT {MAX_GROUPS}"
 
     def handle(rows: list[dict[str, Any]]) -> None:
-        if len(rows) >= MAX_GROUPS and len(columns) > 1:
-            for position, column in enumerate(columns):
-                _queue_grouping(
-                    run,
-                    sobject,
-                    [column],
-                    segment_side=segment_side,
-                    counters=counters if position == 0 else (),
-                )
-            return
-        side = _side(run, segment_side)
-        for _column, at_least in counters:
-            at_least[0] = 0
-        run.totals[(sobject, segment_side)] = sum(_int(row.get("n")) for row in rows)
+        counts_by_column = {
+            c.path: _side(run, side.segment_side).setdefault(
+                (c.dimension.name, side.sobject), _Counts()
+            )
+            for c in columns
+        }
         for row in rows:
             n = _int(row.get("n"))
-            for index, (_column, at_least) in enumerate(counters):
-                at_least[0] += _int(row.get(f"b{index}"))
-            if segment_side:
+            for column in columns:
+                _record_values(counts_by_column[column.path], column, row.get(column.key), n)
+            if first:
                 run.last_activity = _max_date(run.last_activity, _date(row.get("lastact")))
-            for column, key in zip(columns, keys, strict=True):
-                counts = side.setdefault((column.dimension.name, sobject), _Counts())
-                _record_values(counts, column, row.get(key), n)
-        if len(rows) >= MAX_GROUPS:
-            _queue_other(run, sobject, columns[0], segment_side=segment_side)
+                for index, column in enumerate(edge_columns):
+                    at_least = side.at_least.setdefault(column.path, {})
+                    at_least[0] = at_least.get(0, 0) + _int(row.get(f"b{index}"))
+        if len(rows) < MAX_GROUPS:
+            side.total = sum(_int(row.get("n")) for row in rows)
+        else:
+            for column in columns:
+                _queue_other(run, side, column)
 
     run.batch.query(soql, handle)
 
 
-def _queue_other(run: _Run, sobject: str, column: _Column, *, segment_side: bool) -> None:
-    """Count the records past the 2,000 most frequent values of a column as `(other)`."""
-    where = f" WHERE {run.object_filter(sobject)}" if segment_side else ""
+def _queue_other(run: _Run, side: _SideCounts, column: _Column) -> None:
+    """Count the records past the 2,000 most frequent value groups as `(other)`."""
+    where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
 
     def handle(rows: list[dict[str, Any]]) -> None:
         total = _int(rows[0].get("n")) if rows else 0
-        counts = _side(run, segment_side).setdefault((column.dimension.name, sobject), _Counts())
+        side.total = total
+        counts = _side(run, side.segment_side)[(column.dimension.name, side.sobject)]
         counts.values[OTHER_VALUE] += total - sum(counts.values.values())
         counts.sliced = True
 
-    run.batch.query(f"SELECT COUNT(Id) n FROM {sobject}{where}", handle)
+    run.batch.query(f"SELECT COUNT(Id) n FROM {side.sobject}{where}", handle)
 
 
-def _band_counter(
-    run: _Run, sobject: str, column: _Column, *, segment_side: bool
-) -> dict[int, int]:
-    """Counts of values at or above each band edge; complete once every edge has one."""
-    edges = column.dimension.bands
-    at_least: dict[int, int] = {}
-    key = (column.dimension.name, sobject)
-
-    def finish() -> None:
-        counts = _side(run, segment_side).setdefault(key, _Counts())
-        for index in range(len(edges)):
-            upper = at_least[index + 1] if index + 1 < len(edges) else 0
-            counts.values[band_label(edges, index)] += at_least[index] - upper
-        total = run.totals.get((sobject, segment_side))
-        if total is not None:
-            counts.values[None] += total - at_least[0]
-
-    run.band_finishers.append((at_least, len(edges), finish))
-    return at_least
-
-
-def _queue_band_edges(
-    run: _Run,
-    sobject: str,
-    column: _Column,
-    at_least: dict[int, int],
-    *,
-    segment_side: bool,
-    first: int,
-) -> None:
-    """Bands of a currency field, which SOQL cannot group: one count per band edge."""
-    base = f" AND {run.object_filter(sobject)}" if segment_side else ""
+def _queue_edges(run: _Run, side: _SideCounts, column: _Column, *, from_index: int) -> None:
+    """Count the records at or above each band edge of a column (one query per edge)."""
+    base = f" AND {run.object_filter(side.sobject)}" if side.segment_side else ""
+    at_least = side.at_least.setdefault(column.path, {})
     for index, edge in enumerate(column.dimension.bands):
-        if index < first:
+        if index < from_index:
             continue
-        soql = (
-            f"SELECT COUNT(Id) n FROM {sobject} WHERE {column.path} >= {format_literal(edge)}{base}"
-        )
+        soql = f"SELECT COUNT(Id) n FROM {side.sobject} WHERE {column.path} >= {format_literal(edge)}{base}"
 
         def handle(rows: list[dict[str, Any]], index: int = index) -> None:
             at_least[index] = _int(rows[0].get("n")) if rows else 0
@@ -663,27 +691,67 @@ def _queue_band_edges(
         run.batch.query(soql, handle)
 
 
-def _queue_demographics(run: _Run) -> None:
-    for sobject in run.objects:
-        columns = _columns(run, sobject)
-        groupable = [c for c in columns if c.field.groupable]
-        banded = [c for c in columns if not c.field.groupable and c.dimension.bands]
-        for column in columns:
-            if column not in groupable and column not in banded:
-                run.notes.append(
-                    f"{column.dimension.name} left out on {sobject}: {column.path} cannot be grouped"
-                )
-        for segment_side in (True, False):
-            counters = [
-                (c, _band_counter(run, sobject, c, segment_side=segment_side)) for c in banded
-            ]
-            _queue_grouping(run, sobject, groupable, segment_side=segment_side, counters=counters)
-            for column, at_least in counters:
-                # With a grouping query, COUNT(field) there gives the count at the first edge (0).
-                first = 1 if groupable and column.dimension.bands[0] == 0 else 0
-                _queue_band_edges(
-                    run, sobject, column, at_least, segment_side=segment_side, first=first
-                )
+def _finish_edges(run: _Run, side: _SideCounts, columns: list[_Column]) -> None:
+    for column in columns:
+        edges = column.dimension.bands
+        at_least = side.at_least.get(column.path, {})
+        if len(at_least) != len(edges):
+            run.notes.append(f"{column.dimension.name} bands on {side.sobject} are incomplete")
+            continue
+        counts = _side(run, side.segment_side).setdefault(
+            (column.dimension.name, side.sobject), _Counts()
+        )
+        for index in range(len(edges)):
+            upper = at_least[index + 1] if index + 1 < len(edges) else 0
+            counts.values[band_label(edges, index)] += at_least[index] - upper
+        if side.total is not None:
+            counts.values[None] += side.total - at_least[0]
+
+
+def _queue_side(
+    run: _Run,
+    side: _SideCounts,
+    columns: list[_Column],
+    cardinality: Mapping[str, int],
+    members: int | None,
+) -> list[_Column]:
+    """Queue the queries of one object and side; return the band-edge columns to finish."""
+    packs, edge_columns = plan_groupings(columns, cardinality, members)
+    for position, pack in enumerate(packs):
+        _queue_grouping(run, side, pack, edge_columns, first=position == 0)
+    if not packs:
+        _queue_other_total(run, side)
+    for column in edge_columns:
+        # The first grouping query counted the non-null values, the edge at 0.
+        counted = bool(packs) and column.dimension.bands[0] == 0
+        _queue_edges(run, side, column, from_index=1 if counted else 0)
+    return edge_columns
+
+
+def _queue_other_total(run: _Run, side: _SideCounts) -> None:
+    where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        side.total = _int(rows[0].get("n")) if rows else 0
+
+    run.batch.query(f"SELECT COUNT(Id) n FROM {side.sobject}{where}", handle)
+
+
+def _queue_cardinality(
+    run: _Run, sobject: str, columns: list[_Column], into: dict[str, int]
+) -> None:
+    """Ask how many distinct values each groupable column has in the whole population."""
+    groupable = [c for c in columns if c.field.groupable]
+    if not groupable:
+        return
+    selected = ", ".join(f"COUNT_DISTINCT({c.path}) c{i}" for i, c in enumerate(groupable))
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        row = rows[0] if rows else {}
+        for index, column in enumerate(groupable):
+            into[column.path] = _int(row.get(f"c{index}"))
+
+    run.batch.query(f"SELECT {selected} FROM {sobject}", handle)
 
 
 def _segment_totals(run: _Run) -> dict[str, int]:
@@ -753,6 +821,130 @@ def _merged(side: dict[tuple[str, str], _Counts], name: str) -> _Counts | None:
             merged.values[value] += n
         merged.sliced = merged.sliced or part.sliced
     return merged
+
+
+# --- population cache and the later rounds -------------------------------------
+
+
+def _population_key(run: _Run, sobject: str, columns: Sequence[_Column]) -> str:
+    spec = [[c.dimension.name, c.path, [str(edge) for edge in c.dimension.bands]] for c in columns]
+    text = json.dumps([run.client.instance_url, sobject, spec])
+    return POPULATION_STATE_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _load_population(
+    run: _Run, sobject: str, columns: Sequence[_Column], max_age: dt.timedelta | None
+) -> dict[str, Any] | None:
+    if max_age is None:
+        return None
+    raw = run.store.get_state(_population_key(run, sobject, columns))
+    if raw is None:
+        return None
+    data: dict[str, Any] = json.loads(raw)
+    as_of = dt.datetime.fromisoformat(data["as_of"])
+    if utcnow() - as_of > max_age:
+        return None
+    return data
+
+
+def _apply_population(run: _Run, sobject: str, data: Mapping[str, Any]) -> None:
+    for name, pairs in data["counts"].items():
+        counts = _Counts()
+        for value, n in pairs:
+            counts.values[value] += int(n)
+        counts.sliced = name in data.get("sliced", ())
+        run.pop[(name, sobject)] = counts
+    as_of = dt.datetime.fromisoformat(data["as_of"])
+    run.population_as_of = (
+        as_of if run.population_as_of is None else min(as_of, run.population_as_of)
+    )
+
+
+def _save_population(
+    run: _Run, sobject: str, columns: Sequence[_Column], cardinality: Mapping[str, int]
+) -> None:
+    counts = {name: list(c.values.items()) for (name, obj), c in run.pop.items() if obj == sobject}
+    sliced = [name for (name, obj), c in run.pop.items() if obj == sobject and c.sliced]
+    now = utcnow()
+    data = {
+        "as_of": now.isoformat(),
+        "cardinality": dict(cardinality),
+        "counts": counts,
+        "sliced": sliced,
+    }
+    run.store.set_state(_population_key(run, sobject, columns), json.dumps(data))
+    run.population_as_of = now if run.population_as_of is None else min(now, run.population_as_of)
+
+
+def _usable_columns(run: _Run, sobject: str) -> list[_Column]:
+    usable = []
+    for column in _columns(run, sobject):
+        if column.field.groupable or column.dimension.bands:
+            usable.append(column)
+        else:
+            run.notes.append(
+                f"{column.dimension.name} left out on {sobject}: {column.path} cannot be grouped"
+            )
+    return usable
+
+
+def _member_rows(run: _Run) -> dict[str, int]:
+    rows = {"Contact": 0, "Lead": 0}
+    for (kind, _status, _responded), n in run.type_status.items():
+        if kind in rows:
+            rows[kind] += n
+    return rows
+
+
+def _queue_rest(run: _Run, max_age: dt.timedelta | None) -> None:
+    """Queue and send everything after the first round; population counts come from the
+    store when fresh enough, else from Salesforce (after a cardinality query)."""
+    columns = {sobject: _usable_columns(run, sobject) for sobject in run.objects}
+    cached = {
+        sobject: _load_population(run, sobject, columns[sobject], max_age)
+        for sobject in run.objects
+    }
+    cardinality: dict[str, dict[str, int]] = {
+        sobject: dict(data["cardinality"]) if data else {} for sobject, data in cached.items()
+    }
+    cold = [sobject for sobject in run.objects if cached[sobject] is None]
+    for sobject in cold:
+        _queue_cardinality(run, sobject, columns[sobject], cardinality[sobject])
+    if "Lead" in run.objects:
+        _queue_duals(run)
+    _queue_activities(run)
+    _queue_overlap(run)
+    if cold:
+        run.batch.run_round()  # the cardinalities decide how the groupings are split
+
+    members = _member_rows(run)
+    sides: list[tuple[_SideCounts, list[_Column]]] = []
+    for sobject in run.objects:
+        segment_side = _SideCounts(sobject, segment_side=True)
+        sides.append(
+            (
+                segment_side,
+                _queue_side(
+                    run, segment_side, columns[sobject], cardinality[sobject], members[sobject]
+                ),
+            )
+        )
+        data = cached[sobject]
+        if data is None:
+            population = _SideCounts(sobject, segment_side=False)
+            sides.append(
+                (
+                    population,
+                    _queue_side(run, population, columns[sobject], cardinality[sobject], None),
+                )
+            )
+        else:
+            _apply_population(run, sobject, data)
+    run.batch.run()
+    for side, edge_columns in sides:
+        _finish_edges(run, side, edge_columns)
+    for sobject in cold:
+        _save_population(run, sobject, columns[sobject], cardinality[sobject])
 
 
 # --- behaviour ----------------------------------------------------------------
@@ -958,6 +1150,7 @@ def analyze_segment(
     fields: Sequence[str] | None = None,
     report_id: str | None = None,
     include_report: bool = True,
+    population_max_age: dt.timedelta | None = POPULATION_MAX_AGE,
 ) -> Analysis:
     """Analyze a segment: size, demographics against the population, behaviour, report, overlap.
 
@@ -968,6 +1161,8 @@ def analyze_segment(
         report_id: a report of type CampaignWithCampaignMembers to run; None uses the
             report sfseg made earlier, or makes it once.
         include_report: False skips the Reports API run.
+        population_max_age: population counts younger than this are reused from the
+            store (they do not depend on the segment); None asks Salesforce every time.
 
     Raises:
         SegmentNotFoundError: no such segment in the store.
@@ -991,16 +1186,7 @@ def analyze_segment(
     _queue_size(run)
     _queue_opportunities(run)
     run.batch.run_round()
-    # Later rounds: demographics (typed by the describes), activities, bands, overlap.
-    if "Lead" in objects:
-        _queue_duals(run)
-    _queue_demographics(run)
-    _queue_activities(run)
-    _queue_overlap(run)
-    run.batch.run()
-    for at_least, edges, finish in run.band_finishers:
-        if len(at_least) == edges:
-            finish()
+    _queue_rest(run, population_max_age)
 
     report = _run_report(run, report_id) if include_report else None
     if run.duals and "Lead" in objects:
@@ -1021,5 +1207,6 @@ def analyze_segment(
         report=report,
         overlap=sorted(run.overlap, key=lambda o: -o.shared),
         api_calls=client.api_calls - calls_before,
+        population_as_of=run.population_as_of,
         notes=run.notes,
     )
