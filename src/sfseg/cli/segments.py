@@ -488,6 +488,13 @@ def analyze_command(
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Skip the Reports API run.")
     ] = False,
+    refresh_population: Annotated[
+        bool,
+        typer.Option(
+            "--refresh-population",
+            help="Count the population again instead of reusing counts up to 24 hours old.",
+        ),
+    ] = False,
     top: Annotated[
         int, typer.Option("--top", help="Values shown per demographic in the tables.")
     ] = 5,
@@ -727,7 +734,7 @@ def _step(quiet: bool, number: int, title: str) -> None:
 
 
 def _run_demo(client: Any, store: Store, steps: dict[str, Any], *, quiet: bool) -> None:
-    from sfseg.segments.analyze import POPULATION_MAX_AGE, analyze_segment
+    from sfseg.segments.analyze import analyze_segment
     from sfseg.segments.assign import assign_customers
     from sfseg.segments.create import create_segment
 
