@@ -212,3 +212,15 @@ def test_record_fault_api_for_bulk() -> None:
     other = injector.record_fault("PUT", "/sobjects/Account")
     assert hits == ["UNABLE_TO_LOCK_ROW", "UNABLE_TO_LOCK_ROW", None]
     assert other is None
+
+
+def test_faults_counted_only_with_work(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
+    """A fault that replaces the org's response is not an API call; COMMIT_THEN_503 is."""
+    _set_faults(
+        fresh_sandbox,
+        {"method": "GET", "path": "^/limits", "fault": "SERVER_UNAVAILABLE", "times": 1},
+        {"method": "POST", "path": "^/sobjects/Account$", "fault": "COMMIT_THEN_503", "times": 1},
+    )
+    fresh_http.get("/limits")
+    fresh_http.post("/sobjects/Account", json={"Name": "Counted"})
+    assert fresh_sandbox.state.limits.used == 1

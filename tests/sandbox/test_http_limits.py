@@ -24,6 +24,7 @@ def test_missing_header_is_invalid_auth_header(fresh_sandbox: SandboxInfo) -> No
     response = httpx.get(f"{fresh_sandbox.data_url}/limits")
     assert response.status_code == 401
     assert response.json() == [{"message": "INVALID_HEADER_TYPE", "errorCode": "INVALID_AUTH_HEADER"}]
+    assert response.headers["Sforce-Limit-Info"] == "api-usage=0/100000"
     assert fresh_sandbox.state.limits.used == 0
 
 
@@ -77,7 +78,7 @@ def test_daily_limit_exhausted() -> None:
 
 def test_concurrent_limit() -> None:
     """A request beyond max_concurrent in flight returns 403 ConcurrentPerOrgLongTxn."""
-    with run_sandbox(seed="empty", max_concurrent=2, latency_ms=400) as info:
+    with run_sandbox(seed="empty", max_concurrent=2, latency_ms=1000) as info:
         headers = {"Authorization": f"Bearer {info.access_token()}"}
         barrier = threading.Barrier(3)
         responses: list[httpx.Response] = []

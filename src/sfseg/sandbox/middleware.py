@@ -2,6 +2,11 @@
 admin API, and for `/services/data/vXX.X/...` the session check, API limits, faults,
 latency, statistics and the `Sforce-Limit-Info` header. One log line per request.
 
+A call counts against the daily allowance only when the org does its work, so a fault
+that responds in place of the org (or drops the connection first) is not counted, while
+DELAY, DROP_AFTER and COMMIT_THEN_503 are. Rejections for the session, the daily
+allowance or the concurrency limit are not counted either.
+
 It is a plain ASGI middleware, not Starlette's BaseHTTPMiddleware, so that it can
 close a connection without sending a response (the DROP faults).
 """
@@ -104,7 +109,9 @@ class SandboxGateway:
             await self.app(scope, receive, send)
             return
         if not is_supported_version(found.group("version")):
-            await _send_json(send, 404, error_body("NOT_FOUND", NOT_FOUND_MESSAGE))
+            usage = self.state.limits.usage().header().encode()
+            body = error_body("NOT_FOUND", NOT_FOUND_MESSAGE)
+            await _send_json(send, 404, body, [(b"sforce-limit-info", usage)])
             return
         _strip_trailing_slash(scope)
         rest = found.group("rest") or "/"
@@ -129,10 +136,10 @@ class _ApiCall:
     async def run(self) -> None:
         token = _bearer_token(self.scope)
         if token is None:
-            await self._reply(401, "INVALID_AUTH_HEADER", "INVALID_HEADER_TYPE", limit_info=False)
+            await self._reply(401, "INVALID_AUTH_HEADER", "INVALID_HEADER_TYPE")
             return
         if self.state.tokens.authenticate(token) is None:
-            await self._reply(401, "INVALID_SESSION_ID", _SESSION_EXPIRED, limit_info=False)
+            await self._reply(401, "INVALID_SESSION_ID", _SESSION_EXPIRED)
             return
         limits = self.state.limits
         if not limits.enter():
@@ -180,7 +187,7 @@ class _ApiCall:
             return True
         if kind is FaultKind.INVALID_SESSION_ID:
             self.state.tokens.expire(token)
-            await self._reply(401, "INVALID_SESSION_ID", _SESSION_EXPIRED, limit_info=False)
+            await self._reply(401, "INVALID_SESSION_ID", _SESSION_EXPIRED)
             return True
         status, code, message = _FAULT_ANSWERS[kind]
         await self._reply(status, code, message)
@@ -199,8 +206,8 @@ class _ApiCall:
     def _limit_info(self) -> bytes:
         return self.state.limits.usage().header().encode()
 
-    async def _reply(self, status: int, code: str, message: str, *, limit_info: bool = True) -> None:
-        extra = [(b"sforce-limit-info", self._limit_info())] if limit_info else []
+    async def _reply(self, status: int, code: str, message: str) -> None:
+        extra = [(b"sforce-limit-info", self._limit_info())]
         await _send_json(self.send, status, error_body(code, message), extra)
 
     def _route_key(self) -> str:
