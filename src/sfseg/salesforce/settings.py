@@ -223,6 +223,12 @@ def _require(settings: ConnectionSettings, setting: str, example: str) -> None:
         raise _missing(setting, example)
 
 
+def _require_host(settings: ConnectionSettings) -> None:
+    if not (settings.login_url or settings.instance_url):
+        setting = "login_url"
+        raise _missing(setting, "the org's My Domain, such as https://acme.my.salesforce.com")
+
+
 def _check_url(setting: str, url: str) -> None:
     parts = urlsplit(url)
     variable = ENV_VARIABLES[setting]
@@ -253,24 +259,25 @@ def _check_jwt(settings: ConnectionSettings) -> None:
     _require(settings, "client_id", "the Connected App's consumer key")
     _require(settings, "username", "the Salesforce username the token is issued for")
     _require(settings, "private_key_file", "the path of the PEM private key whose certificate the app holds")
-    settings.token_host_url  # noqa: B018 - raises when neither URL is set
-    if settings.audience and settings.audience.rstrip("/") not in (PRODUCTION_AUDIENCE, SANDBOX_AUDIENCE):
-        return  # an Experience Cloud site URL; Salesforce checks it
-    expected = SANDBOX_AUDIENCE if _is_sandbox_host(settings.token_host_url) else PRODUCTION_AUDIENCE
-    if settings.audience and settings.audience.rstrip("/") != expected and not _is_loopback_url(settings.token_host_url):
-        msg = f"setting audience = {settings.audience!r} does not match the login host {settings.token_host_url!r}"
+    host_url = settings.token_host_url
+    audience = (settings.audience or "").rstrip("/")
+    if audience not in (PRODUCTION_AUDIENCE, SANDBOX_AUDIENCE) or _is_loopback_url(host_url):
+        return  # unset (taken from the host), an Experience Cloud site URL, or a local org
+    expected = SANDBOX_AUDIENCE if _is_sandbox_host(host_url) else PRODUCTION_AUDIENCE
+    if audience != expected:
+        msg = f"setting audience = {settings.audience!r} does not match the login host {host_url!r}"
         raise ConfigurationError(msg, hint=f"set SFSEG_AUDIENCE to {expected} (sandboxes use {SANDBOX_AUDIENCE}, production {PRODUCTION_AUDIENCE})")
 
 
 def _check_refresh_token(settings: ConnectionSettings) -> None:
     _require(settings, "client_id", "the Connected App's consumer key")
     _require(settings, "refresh_token", "a refresh token (run `sfseg login` to store one in the keyring)")
-    settings.token_host_url  # noqa: B018 - raises when neither URL is set
+    _require_host(settings)
 
 
 def _check_web(settings: ConnectionSettings) -> None:
     _require(settings, "client_id", "the Connected App's consumer key")
-    settings.token_host_url  # noqa: B018 - raises when neither URL is set
+    _require_host(settings)
 
 
 def _check_access_token(settings: ConnectionSettings) -> None:
