@@ -219,10 +219,12 @@ class ObjectSchema:
     queryable: bool = True
     fields: dict[str, FieldSchema] = field(default_factory=dict)
     child_relationships: list[ChildRelationship] = field(default_factory=list)
+    _stored: list[FieldSchema] | None = field(default=None, repr=False, compare=False)
 
     def add_field(self, schema: FieldSchema) -> None:
         """Add or replace a field (keyed by its lower-case name)."""
         self.fields[schema.name.lower()] = schema
+        self._stored = None
 
     def field(self, name: str) -> FieldSchema | None:
         """Return the field called `name` (any case), or None."""
@@ -246,7 +248,10 @@ class ObjectSchema:
 
     def stored_fields(self) -> list[FieldSchema]:
         """Return the fields that have a column, in definition order."""
-        return [candidate for candidate in self.fields.values() if candidate.is_stored]
+        if self._stored is None:
+            self._stored = [candidate for candidate in self.fields.values()
+                            if candidate.is_stored]
+        return list(self._stored)
 
     def name_field(self) -> FieldSchema | None:
         """Return the field flagged `nameField` (Name, CaseNumber, ...), or None."""

@@ -97,6 +97,9 @@ class OrgStore:
         self.clock = clock or Clock()
         self.path = path
         self.lock = threading.RLock()
+        # Next id counter by key prefix, mirrored in _sfseg_sequence. A rolled-back write
+        # leaves a gap in the numbers, never a reused id.
+        self._next_id: dict[str, int] = {}
         self.connection = sqlite3.connect(
             path or ":memory:", check_same_thread=False, isolation_level=None
         )
@@ -201,10 +204,13 @@ class OrgStore:
     def new_ids(self, sobject: ObjectSchema, count: int = 1) -> list[str]:
         """Reserve `count` new 18-character ids for `sobject`."""
         with self.lock:
-            row = self.connection.execute(
-                "SELECT next FROM _sfseg_sequence WHERE prefix = ?", (sobject.key_prefix,)
-            ).fetchone()
-            start = row[0] if row else 1
+            start = self._next_id.get(sobject.key_prefix)
+            if start is None:
+                row = self.connection.execute(
+                    "SELECT next FROM _sfseg_sequence WHERE prefix = ?", (sobject.key_prefix,)
+                ).fetchone()
+                start = row[0] if row else 1
+            self._next_id[sobject.key_prefix] = start + count
             self.connection.execute(
                 "INSERT INTO _sfseg_sequence (prefix, next) VALUES (?, ?) "
                 "ON CONFLICT(prefix) DO UPDATE SET next = excluded.next",
