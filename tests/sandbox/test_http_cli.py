@@ -72,11 +72,23 @@ def test_serve_logs_one_line_per_request(tmp_path: Path) -> None:
 
 
 def test_serve_hides_given_secret(tmp_path: Path) -> None:
-    """A secret given by the user is used but never printed."""
-    process, ready = _serve(tmp_path, "--client-secret", "user-chosen-secret-123")
+    """A secret and password given by the user are used but never printed."""
+    process, ready = _serve(tmp_path, "--client-secret", "user-chosen-secret-123", "--password", "pw-456")
+    token = httpx.post(
+        f"{ready['url']}/services/oauth2/token",
+        data={
+            "grant_type": "password",
+            "client_id": ready["client_id"],
+            "client_secret": "user-chosen-secret-123",
+            "username": "sandbox.admin@sfseg.example",
+            "password": "pw-456",
+        },
+    )
     stderr = _stop(process)
     assert ready["client_secret"] == "user-chosen-secret-123"
+    assert token.status_code == 200
     assert "user-chosen-secret-123" not in stderr
+    assert "pw-456" not in stderr
 
 
 def test_serve_rejects_remote_host() -> None:

@@ -7,7 +7,7 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from sfseg.sandbox.config import (
     DEFAULT_TOKEN_TTL_SECONDS,
     SandboxConfig,
 )
+
+if TYPE_CHECKING:
+    from sfseg.sandbox.server import SandboxInfo
 
 __all__ = ["register", "sandbox_app"]
 
@@ -34,19 +37,25 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sandbox_app, name="sandbox")
 
 
-def _print_banner(config: SandboxConfig, url: str, ca_file: str | None) -> None:
-    err_console.print(f"Sandbox org ({config.seed}) listening on [bold]{url}[/bold]")
-    err_console.print(f"  client id:     {config.client_id}")
+def _print_banner(config: SandboxConfig, info: SandboxInfo) -> None:
+    lines = [f"Sandbox org ({config.seed}) listening on {info.url}", f"  client id:     {config.client_id}"]
+    # Only generated credentials are shown: they belong to this sandbox alone.
     if config.secret_generated:
-        # Only the generated default is shown: it is a credential of this sandbox alone.
-        err_console.print(f"  client secret: {config.client_secret}  (generated, sandbox only)")
+        lines.append(f"  client secret: {config.client_secret}  (generated, sandbox only)")
     else:
-        err_console.print("  client secret: the one given with --client-secret")
-    if ca_file is not None:
-        err_console.print(f"  CA file:       {ca_file}")
+        lines.append("  client secret: the one given with --client-secret")
+    username = info.state.default_user.username
+    if config.password_generated:
+        lines.append(f"  password:      {config.password}  (generated, for {username})")
+    else:
+        lines.append(f"  password:      the one given with --password, for {username}")
+    if info.ca_file is not None:
+        lines.append(f"  CA file:       {info.ca_file}")
     if config.ready_file is not None:
-        err_console.print(f"  ready file:    {config.ready_file}")
-    err_console.print("Press Ctrl+C to stop.")
+        lines.append(f"  ready file:    {config.ready_file}")
+    lines.append("Press Ctrl+C to stop.")
+    for line in lines:
+        err_console.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
 def _run_until_stopped(config: SandboxConfig) -> None:
@@ -57,7 +66,7 @@ def _run_until_stopped(config: SandboxConfig) -> None:
         info = server.start()
     except (SandboxStartError, ValueError, OSError) as exc:
         fail(f"The sandbox did not start: {exc}")
-    _print_banner(config, info.url, info.ca_file)
+    _print_banner(config, info)
 
     stopping = threading.Event()
 
@@ -95,6 +104,13 @@ def serve(
         ),
     ] = None,
     username: Annotated[str | None, typer.Option(help="Run-as user of client-credentials tokens (a User of the seed).")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SFSEG_SANDBOX_PASSWORD",
+            help="Password the password grant accepts for every known user; generated and printed when left out.",
+        ),
+    ] = None,
     jwt_cert: Annotated[Path | None, typer.Option(help="Certificate (PEM) whose key signs JWT bearer assertions.")] = None,
     token_ttl: Annotated[int, typer.Option(help="Seconds a session lasts after its last use.")] = DEFAULT_TOKEN_TTL_SECONDS,
     rotate_refresh_tokens: Annotated[bool, typer.Option(help="Issue a new refresh token on every refresh.")] = False,
@@ -119,6 +135,7 @@ def serve(
             client_id=client_id,
             client_secret=client_secret or "",
             username=username,
+            password=password or "",
             jwt_cert=jwt_cert,
             token_ttl=token_ttl,
             rotate_refresh_tokens=rotate_refresh_tokens,

@@ -58,9 +58,9 @@ def _generated_secret() -> str:
 class SandboxConfig:
     """Options of one sandbox server.
 
-    `client_secret` and `password` are generated when not given. `secret_generated`
-    records that, so the CLI prints a secret only when it is the generated sandbox-only
-    default, never one the user chose.
+    `client_secret` and `password` (of the password grant) are generated when not given.
+    `secret_generated` and `password_generated` record that, so the CLI prints a secret
+    only when it is the generated sandbox-only default, never one the user chose.
     """
 
     host: str = "127.0.0.1"
@@ -85,6 +85,7 @@ class SandboxConfig:
     ready_file: Path | None = None
     api_version: str = DEFAULT_API_VERSION
     secret_generated: bool = field(default=False, init=False)
+    password_generated: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         if not self.client_secret:
@@ -92,6 +93,7 @@ class SandboxConfig:
             self.secret_generated = True
         if not self.password:
             self.password = _generated_secret()
+            self.password_generated = True
         self.validate()
 
     def validate(self) -> None:
