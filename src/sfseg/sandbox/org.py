@@ -114,6 +114,8 @@ class Org:
         store.build_indexes()
         store.set_meta("seed", seed)
         store.enable_wal()
+        # records_written counts API writes; the seed is not one.
+        org.records_written.clear()
         return org
 
     def _create_default_user(self) -> None:
