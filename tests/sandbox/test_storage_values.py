@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sfseg.sandbox.metadata import FieldType, RecordError
+from sfseg.sandbox.metadata import FieldSchema, FieldType, ObjectSchema, RecordError
 from sfseg.sandbox.seeds.schema_file import add_custom_field
 from sfseg.sandbox.standard_objects import custom_field, standard_schema
 from sfseg.sandbox.storage import OrgStore
