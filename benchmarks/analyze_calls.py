@@ -1,0 +1,97 @@
+"""API calls and time of the standard segment analysis at 1,000 and 100,000 members.
+
+Runs a sandbox org seeded with `synthetic:N` contacts and `--latency-ms` added to every
+API call, makes one contact segment per size, puts the first SIZE contacts in it
+(through the sandbox's own DML, so setting up is not measured), and analyzes each
+segment twice: first with no stored population counts (the population is counted in
+Salesforce), then again (population counts reused from the store, the default within
+24 hours). The first analysis of the run also creates the Reports API report once.
+
+    python benchmarks/analyze_calls.py --contacts 120000 --latency-ms 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sfseg.salesforce import ConnectionSettings, SalesforceClient
+from sfseg.sandbox.server import run_sandbox
+from sfseg.segments.analyze import POPULATION_STATE_PREFIX, analyze_segment
+from sfseg.segments.create import create_segment
+from sfseg.segments.store import Store, StoreState
+
+
+def _client(info: Any) -> SalesforceClient:
+    return SalesforceClient(
+        ConnectionSettings(
+            instance_url=info.url, login_url=info.url, api_version=info.api_version,
+            flow="client_credentials", client_id=info.client_id, client_secret=info.client_secret,
+        )
+    )  # fmt: skip
+
+
+def _add_members(info: Any, campaign_id: str, size: int) -> None:
+    org = info.state.org
+    with org.store.lock:
+        contact_ids = [
+            row[0]
+            for row in org.store.connection.execute(
+                'SELECT "Id" FROM "Contact" WHERE "IsDeleted" = 0 ORDER BY "Id" LIMIT ?', (size,)
+            )
+        ]
+    with org.transaction():
+        for contact_id in contact_ids:
+            org.create("CampaignMember", {"CampaignId": campaign_id, "ContactId": contact_id})
+
+
+def _forget_population(store: Store) -> None:
+    with store.session() as session:
+        for row in session.query(StoreState).filter(StoreState.name.startswith(POPULATION_STATE_PREFIX)):
+            session.delete(row)
+
+
+def _measure(client: SalesforceClient, store: Store, segment_id: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    analysis = analyze_segment(client, store, segment_id)
+    return {
+        "api_calls": analysis.api_calls,
+        "seconds": round(time.perf_counter() - started, 2),
+        "members": analysis.size.members,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=120_000, help="synthetic org size (contacts)")
+    parser.add_argument("--latency-ms", type=int, default=100, help="latency added to each API call")
+    parser.add_argument("--sizes", default="1000,100000", help="segment sizes, comma-separated")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    results = []
+    with tempfile.TemporaryDirectory() as scratch, run_sandbox(
+        seed=f"synthetic:{args.contacts}", latency_ms=args.latency_ms
+    ) as info, _client(info) as client, Store(f"sqlite:///{Path(scratch) / 'sfseg.db'}") as store:
+        segments = {}
+        for size in sizes:
+            created = create_segment(client, store, f"Bench {size}", "MailingCountry = 'United States'")
+            assert created.segment is not None and created.campaign_id is not None
+            _add_members(info, created.campaign_id, size)
+            segments[size] = created.segment.id
+        for size in sizes:
+            _forget_population(store)
+            cold = _measure(client, store, segments[size])
+            warm = _measure(client, store, segments[size])
+            row = {"members": size, "population_counted": cold, "population_reused": warm}
+            results.append(row)
+            print(json.dumps(row))
+    print(json.dumps({"contacts": args.contacts, "latency_ms": args.latency_ms, "results": results}))
+
+
+if __name__ == "__main__":
+    main()
