@@ -13,6 +13,7 @@ from sfseg.sandbox.org import Org
 from sfseg.sandbox.server import SandboxInfo
 from sfseg.segments import jobs
 from sfseg.segments.assign import UnknownStatusError, assign_customers, refresh_segment, resume_job
+from sfseg.segments.errorlog import list_errors
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import MembershipEvent, Segment
 from sfseg.segments.write import WriteOptions
@@ -190,6 +191,9 @@ def test_lost_answers_exact_membership(
     assert result.counts["created"] + result.counts["already_member"] == 2500
     assert result.counts["failed"] == 0
     assert _rule_counts(fresh_sandbox)[0][1] == 1
+    if fault == "DROP_AFTER":
+        (logged,) = list_errors(store, job_id=result.job_id)
+        assert logged.operation == "assign.write"
 
 
 def test_daily_limit_then_resume(fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient, store: Store) -> None:
@@ -319,3 +323,21 @@ def test_refresh_mirrors_criteria(fresh_sandbox: SandboxInfo, fresh_client: Sale
     assert jobs.get_job(store, str(result.job_id)).kind == "refresh"
     members = sorted(contact for contact, _ in _members(fresh_sandbox, _campaign(store, segment_id)))
     assert members == sorted([*matching, responder])
+
+
+def test_dry_run_status_to_create(fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient, store: Store) -> None:
+    """A dry run with create_status reports the status it would create and creates nothing."""
+    segment_id = _segment(fresh_sandbox, store)
+    contacts = _contacts(fresh_sandbox, 1)
+
+    result = assign_customers(fresh_client, store, segment_id, contacts, status="Attended",
+                              create_status=True, dry_run=True)  # fmt: skip
+
+    assert result.plan is not None
+    assert result.plan["status_to_create"] == "Attended"
+    org = _org(fresh_sandbox)
+    with org.store.lock:
+        labels = org.store.connection.execute(
+            "SELECT Label FROM CampaignMemberStatus WHERE CampaignId = ?", (_campaign(store, segment_id),)
+        ).fetchall()
+    assert ("Attended",) not in labels

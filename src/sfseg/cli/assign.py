@@ -39,9 +39,11 @@ from sfseg.salesforce.errors import SalesforceError
 from sfseg.segments import assign as assign_module
 from sfseg.segments import jobs
 from sfseg.segments.customers import InputError, read_customer_file
+from sfseg.segments.plan import DEFAULT_BULK_THRESHOLD
 from sfseg.segments.store import SegmentNotFoundError, Store
 from sfseg.segments.store.models import Segment
 from sfseg.segments.write import Progress as ProgressSink
+from sfseg.segments.write import WriteOptions
 
 __all__ = ["register"]
 
@@ -145,6 +147,12 @@ def assign_command(
         bool, typer.Option("--create-status", help="Create --status on the campaign when it is missing.")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and its API cost; write nothing.")] = False,
+    bulk_threshold: Annotated[
+        int, typer.Option("--bulk-threshold", min=1, help="Rows from which --route auto uses Bulk API 2.0.")
+    ] = DEFAULT_BULK_THRESHOLD,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="Composite write requests in flight at once for the campaign.")
+    ] = WriteOptions().concurrency,
     as_json: JsonOption = False,
     profile: ProfileOption = None,
 ) -> None:
@@ -166,6 +174,7 @@ def assign_command(
                     status=status, mode=mode.value, route=route.value, dry_run=dry_run,
                     create_status=create_status, progress=progress,
                     tie_break=tie_break.value if tie_break else None, remove_responded=remove_responded,
+                    bulk_threshold=bulk_threshold, write_options=WriteOptions(concurrency=concurrency),
                 )  # fmt: skip
         except SalesforceError as error:
             fail_for(error)
@@ -286,6 +295,8 @@ def _print_result(result: assign_module.AssignResult) -> None:
             f"{plan['remove']} to remove, {plan['skipped']} skipped; route {plan['route']} "
             f"({plan['route_reason']}), about {plan['estimated_api_calls']} API calls to write."
         )
+        if plan.get("status_to_create"):
+            console.print(f"Status {escape(repr(plan['status_to_create']))} would be created on the campaign.")
     else:
         console.print(f"Job [bold]{result.job_id}[/]: [bold]{result.state}[/] on campaign "
                       f"{result.campaign_id}, route {result.route}, {result.api_calls} API calls.")  # fmt: skip

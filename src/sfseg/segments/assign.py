@@ -63,6 +63,7 @@ __all__ = [
     "SegmentNotReadyError",
     "UnknownStatusError",
     "assign_customers",
+    "check_status",
     "criteria_record_ids",
     "refresh_segment",
     "resume_job",
@@ -260,11 +261,15 @@ def assign_customers(
     )  # fmt: skip
     customers = parse_customers(customer_ids, id_field=id_field)
 
+    status_to_create = False
     if status is not None:
-        check_status(client, run.campaign_id, status, create=create_status and not dry_run)
+        status_to_create = _check_or_create_status(run, status, create=create_status, dry_run=dry_run)
 
     if dry_run:
-        return _dry_run(run, customers)
+        result = _dry_run(run, customers)
+        if result.plan is not None:
+            result.plan["status_to_create"] = status if status_to_create else None
+        return result
 
     params = {
         "tie_break": tie_break, "remove_responded": remove_responded,
@@ -367,6 +372,18 @@ def criteria_record_ids(
         batcher.add(query, lambda record: record_ids.append(str(record["Id"])))
         batcher.run()
     return record_ids
+
+
+def _check_or_create_status(run: _Run, status: str, *, create: bool, dry_run: bool) -> bool:
+    """Return True when a dry run would create the status; create it in a real run."""
+    if not (create and dry_run):
+        check_status(run.client, run.campaign_id, status, create=create)
+        return False
+    try:
+        check_status(run.client, run.campaign_id, status, create=False)
+    except UnknownStatusError:
+        return True
+    return False
 
 
 def check_status(client: SalesforceClient, campaign_id: str, status: str, *, create: bool) -> bool:
@@ -530,8 +547,8 @@ def _current_members(run: _Run, resolved: Mapping[str, Resolved]) -> dict[str, M
 def _write(run: _Run, items: Sequence[ItemState], route: Route) -> list[ItemState]:
     """Write the pending rows; return the items written in this run."""
     to_write = [item for item in items if item.outcome is Outcome.PENDING and item.resolved_id]
-    writer = Writer(run.client, run.store, run.campaign_id, status=run.status,
-                    options=run.options, progress=run.progress)  # fmt: skip
+    writer = Writer(run.client, run.store, run.campaign_id, status=run.status, options=run.options,
+                    progress=run.progress, segment_id=run.segment_id, job_id=run.job_id)  # fmt: skip
     if route is Route.BULK:
         writer.write_bulk(to_write)
     else:

@@ -38,6 +38,7 @@ from sfseg.salesforce.errors import (
 )
 from sfseg.segments import jobs
 from sfseg.segments.customers import CONTACT
+from sfseg.segments.errorlog import record_error
 from sfseg.segments.jobs import ItemState
 from sfseg.segments.plan import ROWS_PER_COLLECTION, ROWS_PER_COMPOSITE, Action, Outcome
 from sfseg.segments.reconcile import lookup_members
@@ -126,6 +127,8 @@ class Writer:
         status: str | None,
         options: WriteOptions | None = None,
         progress: Progress | None = None,
+        segment_id: str | None = None,
+        job_id: str | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -133,6 +136,8 @@ class Writer:
         self.status = status
         self.options = options or WriteOptions()
         self.progress = progress or Progress()
+        self.segment_id = segment_id
+        self.job_id = job_id
 
     # --- public ---------------------------------------------------------------
 
@@ -295,7 +300,7 @@ class Writer:
         if isinstance(error, TransportError | RetriableAPIError):
             # The request may have been applied: the items stay pending and are looked
             # up before being sent again.
-            logger.warning("write.outcome_unknown rows=%d cause=%s", len(items), error)
+            self._log_unknown(len(items), error)
             return []
         for item in items:
             item.answered = True
@@ -356,6 +361,13 @@ class Writer:
             item.settle(Outcome.FAILED, error_code=code, message=message, fields=fields)
         return True
 
+    def _log_unknown(self, rows: int, error: SalesforceError) -> None:
+        logger.warning("write.outcome_unknown rows=%d job=%s cause=%s", rows, self.job_id, error)
+        record_error(
+            self.store, operation="assign.write", error=error,
+            segment_id=self.segment_id, job_id=self.job_id,
+        )  # fmt: skip
+
     def _fail_transient(self, items: Sequence[ItemState]) -> None:
         for item in items:
             item.settle(
@@ -387,7 +399,7 @@ class Writer:
         except QuotaExceededError as error:
             raise LimitReachedError(error) from error
         except (TransportError, RetriableAPIError) as error:
-            logger.warning("write.bulk_outcome_unknown rows=%d cause=%s", len(items), error)
+            self._log_unknown(len(items), error)
             self._settle_unknown(items)
             return [item for item in items if item.outcome is Outcome.PENDING]
 
