@@ -216,3 +216,9 @@ def test_org_has_four_live_contacts(query_org: QueryOrg) -> None:
 def test_org_keeps_deleted_contact(query_org: QueryOrg) -> None:
     """queryAll counts the deleted contact."""
     assert query_org.query("SELECT COUNT() FROM Contact", include_deleted=True)["totalSize"] == 5
+
+
+def test_org_lists_four_live_contacts(query_org: QueryOrg) -> None:
+    """An unfiltered record query counts only live rows in totalSize."""
+    assert query_org.query("SELECT Id FROM Contact")["totalSize"] == 4
+    assert query_org.query("SELECT Id FROM Contact", include_deleted=True)["totalSize"] == 5

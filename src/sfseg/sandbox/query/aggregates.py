@@ -195,6 +195,10 @@ def _where_clause(where: list[str]) -> str:
 
 def _count_plan(builder: _AggregateBuilder) -> CountPlan:
     where, having = builder.conditions()
+    query = builder.query
+    plain = not builder.groups and query.limit is None and query.offset is None
+    if plain and where == [builder.scope.deleted_filter()]:
+        return CountPlan(builder.scope.live_count_sql())
     used = " ".join([*where, *(g.sql for g in builder.groups), having or ""])
     inner = f"SELECT 1 FROM {builder.scope.from_sql(used_in=used)}{_where_clause(where)}"
     if builder.groups:

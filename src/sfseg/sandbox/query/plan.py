@@ -64,6 +64,8 @@ class RecordPlan:
     deleted_filter: str | None = None
     filter_from_sql: str | None = None
     """FROM clause with only the joins WHERE and ORDER BY read (for counting and row ids)."""
+    live_count_sql: str | None = None
+    """A faster count for a query whose only filter hides deleted rows."""
 
     @property
     def rowid(self) -> str:
@@ -91,6 +93,8 @@ class RecordPlan:
         return not self.order_by and self.limit is None and self.offset is None
 
     def count_sql(self) -> str:
+        if self.live_count_sql and self.where == [self.deleted_filter]:
+            return self.live_count_sql
         sql = f"SELECT COUNT(*) FROM {self.filter_from_sql or self.from_sql}"
         if self.where:
             sql += " WHERE " + " AND ".join(self.where)

@@ -111,6 +111,7 @@ class _RecordBuilder:
             children=self.children,
             deleted_filter=self.scope.deleted_filter(),
             filter_from_sql=filter_from_sql,
+            live_count_sql=self.scope.live_count_sql(),
         )
 
     def _add(self, item: ast.SelectItem) -> None:

@@ -106,6 +106,17 @@ class Scope:
         parts.extend(sql for alias, _, sql in self.joins if alias in needed)
         return " ".join(parts)
 
+    def live_count_sql(self) -> str:
+        """Count the rows that are not deleted, as all rows minus deleted ones.
+
+        SQLite counts a whole table from its b-tree without reading rows, and a partial
+        index on deleted rows (if the store has one) makes the second count free, where
+        `COUNT(*) WHERE IsDeleted = 0` reads every row.
+        """
+        table = identifier(self.sobject.name)
+        deleted = f"SELECT COUNT(*) FROM {table} WHERE {identifier('IsDeleted')} = 1"
+        return f"SELECT (SELECT COUNT(*) FROM {table}) - ({deleted})"
+
     def _aliases_used(self, text: str) -> set[str]:
         needed = {alias for alias, _, _ in self.joins if re.search(rf"\b{alias}\.", text)}
         for alias, owner, _ in reversed(self.joins):
