@@ -179,19 +179,31 @@ def test_short_snapshot_page_is_not_the_end() -> None:
     with built.org.transaction():
         ids = [
             built.org.create("Lead", {"LastName": f"S{i:03d}", "Company": "Short"})
-            for i in range(500)
+            for i in range(700)
         ]
     first = built.query(
         "SELECT LastName FROM Lead WHERE Company = 'Short' ORDER BY LastName", batch_size=200
     )
-    built.org.delete("Lead", ids[300])
     second = built.engine.next_page(locator_of(first), API_VERSION)
-    assert len(second["records"]) == 199
-    assert second["done"] is False
+    built.org.delete("Lead", ids[500])
     third = built.engine.next_page(locator_of(second), API_VERSION)
-    assert [r["LastName"] for r in third["records"]][-1] == "S499"
-    assert third["done"] is True
+    assert len(third["records"]) == 199
+    assert third["done"] is False
+    fourth = built.engine.next_page(locator_of(third), API_VERSION)
+    assert [r["LastName"] for r in fourth["records"]][-1] == "S699"
+    assert fourth["done"] is True
     built.org.close()
+
+
+def test_ordered_first_page_counts_whole_result(paging_org: QueryOrg) -> None:
+    """An ordered first page reports the full count, also with LIMIT and OFFSET."""
+    soql = "SELECT LastName FROM Lead WHERE Company = 'Paging' ORDER BY LastName DESC"
+    assert paging_org.query(soql, batch_size=200)["totalSize"] == 1490
+    assert paging_org.query(soql + " LIMIT 1000", batch_size=200)["totalSize"] == 1000
+    assert paging_org.query(soql + " LIMIT 100", batch_size=200)["totalSize"] == 100
+    offset = paging_org.query(soql + " OFFSET 1400", batch_size=200)
+    assert offset["totalSize"] == 90
+    assert offset["records"][0]["LastName"] == "L00089"
 
 
 def test_offset_caps_result_at_2000() -> None:

@@ -241,14 +241,13 @@ class QueryEngine:
     ) -> tuple[Cursor, list[Row]]:
         """Open a cursor over the whole result and read the rows of its first page.
 
-        An ordered result snapshots its row ids. A result in row id order is counted
-        and read in row id ranges instead, so a million-row result needs no id list.
+        A result in row id order is counted and read in row id ranges, so a
+        million-row result needs no id list. An ordered result reads its first page
+        with a top-N sort and snapshots its row ids when a second page is asked for.
         """
-        connection = self.org.store.connection
         if not plan.keyset:
-            rowids = self._rowids(plan)
-            cursor = Cursor(plan, len(rowids), size, 0.0, rowids=rowids)
-            return cursor, self._rows_by_id(plan, rowids[:size])
+            return self._open_ordered_cursor(plan, size)
+        connection = self.org.store.connection
         with self.org.store.lock:
             total = connection.execute(plan.count_sql()).fetchone()[0] if count else -1
             rows = connection.execute(plan.keyset_sql(), (_BEFORE_FIRST_ROWID, size)).fetchall()
@@ -257,9 +256,27 @@ class QueryEngine:
             cursor.resume[len(rows)] = rows[-1][-1]
         return cursor, rows
 
+    def _open_ordered_cursor(self, plan: RecordPlan, size: int) -> tuple[Cursor, list[Row]]:
+        first = size if plan.limit is None else min(size, plan.limit)
+        connection = self.org.store.connection
+        with self.org.store.lock:
+            rows = connection.execute(plan.first_page_sql(), (first,)).fetchall()
+            total = len(rows)
+            if len(rows) == size:
+                total = connection.execute(plan.count_sql()).fetchone()[0]
+        if len(rows) == size:
+            total = max(0, total - (plan.offset or 0))
+            if plan.limit is not None:
+                total = min(total, plan.limit)
+            if plan.offset is not None:
+                total = min(total, MAX_OFFSET_RESULT)
+        return Cursor(plan, total, size, 0.0), rows
+
     def _cursor_rows(self, cursor: Cursor, offset: int) -> list[Row]:
         size = cursor.batch_size
-        if cursor.rowids is not None:
+        if not cursor.plan.keyset:
+            if cursor.rowids is None:
+                cursor.rowids = self._rowids(cursor.plan)
             return self._rows_by_id(cursor.plan, cursor.rowids[offset : offset + size])
         connection = self.org.store.connection
         with self.org.store.lock:
@@ -283,7 +300,7 @@ class QueryEngine:
         end = offset + cursor.batch_size
         # A short range read means the result ran out. A short snapshot page only
         # means rows were deleted since the snapshot, so later pages still follow.
-        ran_out = cursor.rowids is None and len(rows) < cursor.batch_size
+        ran_out = cursor.plan.keyset and len(rows) < cursor.batch_size
         done = end >= cursor.total or ran_out
         result: dict[str, Any] = {"totalSize": cursor.total, "done": done}
         if not done:

@@ -37,9 +37,10 @@ _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 class Cursor:
     """One open query: the plan and how to find any page of it again.
 
-    An ordered result keeps `rowids`, the row ids of the whole result in order. A
-    result in row id order (no ORDER BY, LIMIT or OFFSET) keeps only `resume`: the
-    last row id before each offset handed out, so the next page is a range read.
+    An ordered result keeps `rowids`, the row ids of the whole result in order, from
+    its second page on. A result in row id order (no ORDER BY, LIMIT or OFFSET) keeps
+    only `resume`: the last row id before each offset handed out, so the next page is
+    a range read.
     """
 
     plan: RecordPlan

@@ -109,6 +109,12 @@ class RecordPlan:
             f"ORDER BY {self.rowid} LIMIT ?"
         )
 
+    def first_page_sql(self) -> str:
+        """Up to `?` rows from the start of the result (after any OFFSET), in order;
+        the row id is the last column."""
+        sql = self.statement(f"{self.columns.sql()}, {self.rowid}", with_limit=False)
+        return sql + f" LIMIT ? OFFSET {self.offset or 0}"
+
     def offset_sql(self) -> str:
         """Up to `?` rows after skipping `?` rows (bound in that order), for a keyset
         cursor asked for an offset it did not hand out; the row id is the last column."""
