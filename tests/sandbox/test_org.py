@@ -477,3 +477,16 @@ def test_datetime_for_date_field_takes_date(org: Org) -> None:
                                            "CloseDate": "2020-12-22T21:16:01Z"})
     assert org.retrieve("Opportunity", record_id, ["CloseDate"], "66.0")["CloseDate"] == (
         "2020-12-22")
+
+
+def test_text_values_report_invalid_type_on_field(org: Org) -> None:
+    with pytest.raises(RecordError) as caught:
+        org.create("Account", {"Name": "x", "NumberOfEmployees": "many"}, text_values=True)
+    assert caught.value.error_code == "INVALID_TYPE_ON_FIELD_IN_RECORD"
+    assert caught.value.message == "Employees: value not of required type: many"
+    assert caught.value.fields == ["NumberOfEmployees"]
+
+
+def test_text_values_checkbox_takes_one_and_zero(org: Org) -> None:
+    record_id = org.create("Campaign", {"Name": "x", "IsActive": "1"}, text_values=True)
+    assert org.retrieve("Campaign", record_id, ["IsActive"], "66.0")["IsActive"] is True

@@ -28,7 +28,13 @@ from sfseg.sandbox.metadata import (
 )
 from sfseg.sandbox.standard_objects import standard_schema
 from sfseg.sandbox.storage import OrgStore, quote
-from sfseg.sandbox.values import address_to_wire, format_datetime, to_column, to_wire
+from sfseg.sandbox.values import (
+    address_to_wire,
+    format_datetime,
+    text_to_column,
+    to_column,
+    to_wire,
+)
 from sfseg.soql.ids import is_salesforce_id, to_15, to_18
 
 __all__ = ["DEFAULT_API_VERSION", "MultipleMatchesError", "Org", "RecordError"]
@@ -148,8 +154,11 @@ class Org:
 
     # ---------------------------------------------------------------- create
 
-    def create(self, sobject: str, fields: dict[str, Any]) -> str:
+    def create(self, sobject: str, fields: dict[str, Any], *, text_values: bool = False) -> str:
         """Insert a record from request JSON and return its 18-character id.
+
+        `text_values` marks values read from CSV text (Bulk API), where a value of the
+        wrong type is INVALID_TYPE_ON_FIELD_IN_RECORD instead of JSON_PARSER_ERROR.
 
         Raises:
             RecordError: INVALID_TYPE, INVALID_FIELD, INVALID_FIELD_FOR_INSERT_UPDATE,
@@ -160,7 +169,7 @@ class Org:
         if not schema.createable:
             raise _not_supported(schema, "insert")
         with self.transaction():
-            values = self._columns_from_json(schema, fields, creating=True)
+            values = self._columns_from_json(schema, fields, creating=True, text=text_values)
             return self._insert(schema, values)
 
     def _insert(self, schema: ObjectSchema, values: Row) -> str:
@@ -219,8 +228,10 @@ class Org:
 
     # ---------------------------------------------------------------- update
 
-    def update(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
-        """Update a record from request JSON (only the fields given).
+    def update(self, sobject: str, record_id: str, fields: dict[str, Any], *,
+               text_values: bool = False) -> None:
+        """Update a record from request JSON (only the fields given; `text_values` as
+        for `create`).
 
         Raises:
             RecordError: NOT_FOUND (404), ENTITY_IS_DELETED, INVALID_FIELD,
@@ -233,7 +244,7 @@ class Org:
         with self.transaction():
             old = self._live_row(schema, record_id)
             fields = _drop_matching_id(fields, old["Id"])
-            values = self._columns_from_json(schema, fields, creating=False)
+            values = self._columns_from_json(schema, fields, creating=False, text=text_values)
             self._update(schema, old, values)
 
     def _update(self, schema: ObjectSchema, old: Row, values: Row) -> None:
@@ -348,8 +359,9 @@ class Org:
     # ---------------------------------------------------------------- upsert
 
     def upsert(self, sobject: str, external_id_field: str, value: str,
-               fields: dict[str, Any]) -> tuple[str, bool]:
-        """Create or update the record whose `external_id_field` equals `value`.
+               fields: dict[str, Any], *, text_values: bool = False) -> tuple[str, bool]:
+        """Create or update the record whose `external_id_field` equals `value`
+        (`text_values` as for `create`).
 
         Returns (id, created). Raises MultipleMatchesError when several records
         match, and RecordError NOT_FOUND (404) "Provided external ID field does not
@@ -359,28 +371,29 @@ class Org:
         field = self._external_id_field(schema, external_id_field)
         with self.transaction():
             if field.name == "Id":
-                return self._upsert_by_id(schema, value, fields)
+                return self._upsert_by_id(schema, value, fields, text_values)
             matches = self.find_by_external_id(schema.name, field.name, value)
             if len(matches) > 1:
                 raise MultipleMatchesError(schema.name, field.name, value, matches)
             fields = {k: v for k, v in fields.items() if k.lower() != field.name.lower()}
             if matches:
                 old = self._live_row(schema, matches[0])
-                values = self._columns_from_json(schema, fields, creating=False)
+                values = self._columns_from_json(schema, fields, creating=False,
+                                                 text=text_values)
                 self._update(schema, old, values)
                 return matches[0], False
-            values = self._columns_from_json(schema, fields, creating=True)
+            values = self._columns_from_json(schema, fields, creating=True, text=text_values)
             values[field.name] = to_column(field, value)
             return self._insert(schema, values), True
 
-    def _upsert_by_id(self, schema: ObjectSchema, value: str,
-                      fields: dict[str, Any]) -> tuple[str, bool]:
+    def _upsert_by_id(self, schema: ObjectSchema, value: str, fields: dict[str, Any],
+                      text_values: bool) -> tuple[str, bool]:
         if not value:
-            values = self._columns_from_json(schema, fields, creating=True)
+            values = self._columns_from_json(schema, fields, creating=True, text=text_values)
             return self._insert(schema, values), True
         old = self._live_row(schema, value)
         values = self._columns_from_json(schema, _drop_matching_id(fields, old["Id"]),
-                                         creating=False)
+                                         creating=False, text=text_values)
         self._update(schema, old, values)
         return old["Id"], False
 
@@ -491,7 +504,7 @@ class Org:
         return row
 
     def _columns_from_json(self, schema: ObjectSchema, fields: dict[str, Any], *,
-                           creating: bool) -> Row:
+                           creating: bool, text: bool = False) -> Row:
         values: Row = {}
         read_only: list[str] = []
         for key, value in fields.items():
@@ -513,14 +526,14 @@ class Org:
             if not allowed:
                 read_only.append(field.name)
                 continue
-            values[field.name] = self._column_value(field, value)
+            values[field.name] = self._column_value(field, value, text=text)
         if read_only:
             message = f"Unable to create/update fields: {', '.join(read_only)}. {_READ_ONLY_HINT}"
             raise RecordError(ErrorCode.INVALID_FIELD_FOR_INSERT_UPDATE, message, read_only)
         return values
 
-    def _column_value(self, field: FieldSchema, value: Any) -> Any:
-        column = to_column(field, value)
+    def _column_value(self, field: FieldSchema, value: Any, *, text: bool) -> Any:
+        column = text_to_column(field, value) if text else to_column(field, value)
         if field.type is FieldType.REFERENCE and column is not None:
             return self._check_reference(field, column)
         return column

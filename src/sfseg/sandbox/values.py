@@ -31,6 +31,7 @@ __all__ = [
     "format_time",
     "parse_date",
     "parse_datetime",
+    "text_to_column",
     "to_column",
     "to_wire",
 ]
@@ -166,6 +167,25 @@ def to_column(field: FieldSchema, value: Any) -> Any:
             raise _parser_error(field, value)
         return value or None
     return _text(field, value)
+
+
+def text_to_column(field: FieldSchema, value: Any) -> Any:
+    """Like `to_column`, for a value read from CSV text (Bulk API 2.0 ingest).
+
+    A checkbox also takes 1 and 0. A value that cannot become the field's type raises
+    INVALID_TYPE_ON_FIELD_IN_RECORD "Label: value not of required type: x", the
+    message Salesforce writes in a failed ingest row.
+    """
+    if field.type is FieldType.BOOLEAN and value in {"1", "0"}:
+        return int(value)
+    try:
+        return to_column(field, value)
+    except RecordError as error:
+        if error.error_code != ErrorCode.JSON_PARSER_ERROR:
+            raise
+        message = f"{field.label}: value not of required type: {value}"
+        raise RecordError(ErrorCode.INVALID_TYPE_ON_FIELD_IN_RECORD, message,
+                          [field.name]) from None
 
 
 def _boolean(field: FieldSchema, value: Any) -> int:
