@@ -235,3 +235,65 @@ def test_json_keys(analyses: dict[str, Any]) -> None:
     data = analyses["first"].to_json()
     assert set(data) >= {"size", "demographics", "behaviour", "report", "overlap", "api_calls"}
     assert isinstance(data["behaviour"]["opportunities"]["contact_roles"]["won_amount"], str)
+
+
+def test_lead_and_its_contact_count_once(sample_org: Any, module_store: Store) -> None:
+    """A lead member converted into a contact that is a member too counts once, as the contact."""
+    org = sample_org.state.org
+    leads = [
+        row[0]
+        for row in _sql(
+            sample_org,
+            """
+        SELECT "Id" FROM "Lead" WHERE "IsConverted" = 0 AND "Email" IS NOT NULL ORDER BY "Id" LIMIT 4""",
+        )
+    ]
+    contacts = [
+        row[0]
+        for row in _sql(
+            sample_org,
+            """
+        SELECT "Id" FROM "Contact" WHERE "MailingState" = 'Ohio' ORDER BY "Id" LIMIT 3""",
+        )
+    ]
+    with next_client(sample_org) as client:
+        created = create_segment(
+            client, module_store, "Converted pairs", "Email != null", target="both"
+        )
+        campaign_id = created.campaign_id or ""
+        for lead_id in leads:
+            org.create(
+                "CampaignMember",
+                {"CampaignId": campaign_id, "LeadId": lead_id, "Status": "Responded"},
+            )
+        for lead_id, contact_id in zip(leads, contacts, strict=False):
+            org.create("CampaignMember", {"CampaignId": campaign_id, "ContactId": contact_id})
+            org.convert_lead(lead_id, contact_id=contact_id, account_id=None)
+        analysis = analyze_segment(client, module_store, "Converted pairs", include_report=False)
+    size = analysis.size
+    assert (size.members, size.contacts, size.leads) == (4, 3, 1)
+    assert size.leads_counted_as_contacts == 3
+    # Three responded rows are leads counted as their contacts, which did not respond.
+    assert size.responded == 1
+    assert size.by_status == {"Added": 3, "Responded": 4}
+
+
+def test_report_failure_logged(
+    sample_org: Any, module_store: Store, analyses: dict[str, Any]
+) -> None:
+    """A report that cannot run leaves the rest of the analysis and an error-log entry."""
+    from sfseg.segments.errorlog import list_errors
+
+    segment_id = analyses["texas"].segment.id
+    with next_client(sample_org) as client:
+        analysis = analyze_segment(client, module_store, segment_id, report_id="00O000000000000AAA")
+    assert analysis.report is not None
+    assert analysis.report.error is not None
+    assert analysis.size.members == analyses["first"].size.members
+    entries = [
+        e
+        for e in list_errors(module_store, segment_id=segment_id)
+        if e.operation == "analyze.report"
+    ]
+    assert len(entries) == 1
+    assert entries[0].http_status == 404

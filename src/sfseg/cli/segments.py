@@ -775,7 +775,7 @@ def _run_demo(client: Any, store: Store, steps: dict[str, Any], *, quiet: bool) 
 
 
 def _demo_customers(client: Any) -> list[str]:
-    """A mix of ids and emails from the sample org: a few unknown, a converted lead, a repeat."""
+    """Pick a mix of ids and emails from the sample org: a few unknown, a converted lead, a repeat."""
     from sfseg.soql import ids
 
     contacts = list(

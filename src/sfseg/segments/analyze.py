@@ -1,23 +1,27 @@
 """analyze_segment: who is in a segment, how they compare with everyone, how they behave.
 
-Every figure is computed in Salesforce with aggregate SOQL, filtered to the members
-by a semi-join on `CampaignMember.CampaignId`, so the cost does not grow with the
-segment. The queries go out in Composite calls of at most five queries each (the
-Composite limit), together with the describe and Campaign reads they need:
+Every figure is computed in Salesforce with aggregate SOQL, filtered to the members by
+a semi-join on `CampaignMember.CampaignId`, so the cost does not grow with the segment.
+The queries go out in Composite calls of at most five queries each (the Composite
+limit), together with the describe and Campaign reads they need:
 
-- call 1: member counts by type and status; the demographic groupings of the segment
-  and of the whole population, each as one query grouped by every groupable field
-  (marginals are summed locally); opportunities through the member contacts;
-- call 2: opportunities through contact roles and through the member's account;
-  cases; tasks and events of the last 90 days;
-- call 3: annual-revenue bands (currency fields cannot be grouped, so each band edge
-  is one count), overlap with the other segments, and any follow-up query;
+- call 1: describes, Campaign roll-ups, member counts by type and status, opportunities
+  through the member contacts, their contact roles and their accounts, and cases;
+- calls 2 and 3: tasks and events of the last 90 days, overlap with the other stored
+  segments, and the demographic groupings of the segment;
 - one Reports API run.
 
-A grouping that reaches 2,000 groups (Salesforce's limit for one aggregate result) is
-sliced: it is asked again one field at a time, ordered by count, and the values past
-the 2,000 most frequent are summed into `(other)`. A member stored both as a lead and
-as that lead's converted contact counts once, as the contact.
+Demographic fields are grouped together in as few queries as stay under 2,000 groups,
+the limit of one aggregate result. The split follows the population's distinct-value
+counts, and a segment under 2,000 members takes every field in one query. Marginals
+are summed locally. Banded fields with too many values, and currency fields (which
+SOQL cannot group), are counted once per band edge. A grouping that still reaches
+2,000 groups keeps its 2,000 largest groups and sums the rest into `(other)`.
+
+Population counts do not depend on the segment. They are stored for 24 hours, so a
+repeated analysis costs four calls; counting them costs two more Composite calls.
+A member stored both as a lead and as that lead's converted contact counts once in
+the sizes, as the contact.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ __all__ = [
 
 logger = logging.getLogger("sfseg.segments")
 
-# One aggregate query answers at most 2,000 groups (more raises EXCEEDED_ID_LIMIT).
+# One aggregate query returns at most 2,000 groups (more raises EXCEEDED_ID_LIMIT).
 MAX_GROUPS = 2000
 # Composite: at most five query subrequests and 25 subrequests in all per call.
 QUERIES_PER_CALL = 5
@@ -115,7 +119,7 @@ DEFAULT_DIMENSIONS = (
 
 
 def dimensions_for(fields: Sequence[str] | None) -> tuple[Dimension, ...]:
-    """The default dimensions, or one per field path given (mapped between Contact and Lead)."""
+    """Return the default dimensions, or one per field path given (mapped between Contact and Lead)."""
     if not fields:
         return DEFAULT_DIMENSIONS
     chosen = []
@@ -168,6 +172,9 @@ def band_of(edges: Sequence[Decimal], value: Decimal) -> int:
 
 
 class Size(BaseModel):
+    """Member counts. A lead whose converted contact is also a member counts once, as the
+    contact (`leads_counted_as_contacts` of them); `by_status` counts member records."""
+
     members: int
     contacts: int
     leads: int
@@ -486,20 +493,11 @@ def _queue_size(run: _Run) -> None:
 
 
 def _queue_duals(run: _Run) -> None:
-    member_leads = run.member_filter("LeadId")
+    """Count lead members whose converted contact is a member too (all, and responded)."""
     member_contacts = run.member_filter("ContactId")
     for responded in (False, True):
-        extra = " AND HasResponded = true" if responded else ""
-        soql = (
-            (
-                "SELECT COUNT(Id) n FROM Lead "
-                f"WHERE Id IN {run.member_filter('LeadId', extra)} AND ConvertedContactId IN {member_contacts}"
-            )
-            if responded
-            else (
-                f"SELECT COUNT(Id) n FROM Lead WHERE Id IN {member_leads} AND ConvertedContactId IN {member_contacts}"
-            )
-        )
+        leads = run.member_filter("LeadId", " AND HasResponded = true" if responded else "")
+        soql = f"SELECT COUNT(Id) n FROM Lead WHERE Id IN {leads} AND ConvertedContactId IN {member_contacts}"
 
         def handle(rows: list[dict[str, Any]], responded: bool = responded) -> None:
             count = _int(rows[0].get("n")) if rows else 0
@@ -560,8 +558,8 @@ def plan_groupings(
     """Split columns into grouping queries that stay under 2,000 groups, and band-edge counts.
 
     A query grouped by several columns has at most the product of their value counts
-    (plus one each for null) as groups, and never more groups than records: a segment
-    of fewer than 2,000 members takes every column in one query. A banded column whose
+    (plus one each for null) as groups. It also never has more groups than records, so
+    a segment of fewer than 2,000 members takes every column in one query. A banded column whose
     values alone pass 2,000 (or that cannot be grouped, like a currency field) is
     counted per band edge instead.
     """
@@ -608,7 +606,7 @@ def _split_same_keys(packs: list[list[_Column]]) -> list[list[_Column]]:
 
 @dataclass
 class _SideCounts:
-    """What the queries of one object and side (segment or population) collect."""
+    """Totals and band-edge counts collected for one object and side (segment or population)."""
 
     sobject: str
     segment_side: bool
@@ -624,8 +622,8 @@ def _queue_grouping(
     *,
     first: bool,
 ) -> None:
-    """One aggregate query grouped by `columns`; the first query also counts the banded
-    columns' non-null values (their lowest edge) and the last activity date."""
+    """Queue one aggregate query grouped by `columns`. The first query of a side also
+    counts the banded columns' non-null values (their lowest edge) and the last activity date."""
     where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
     names = ", ".join(c.path for c in columns)
     extra = ""
@@ -1162,7 +1160,7 @@ def analyze_segment(
             report sfseg made earlier, or makes it once.
         include_report: False skips the Reports API run.
         population_max_age: population counts younger than this are reused from the
-            store (they do not depend on the segment); None asks Salesforce every time.
+            store (they do not depend on the segment); None counts them again every time.
 
     Raises:
         SegmentNotFoundError: no such segment in the store.

@@ -2,7 +2,7 @@
 
 Retry safety: the segment row is stored first with a fresh key and no Campaign id. The
 Campaign is then written by upsert on `Campaign.sfseg_Segment_Key__c` = key, so a
-create that is retried (by the client after a lost answer, or by the user after a
+create that is retried (by the client after a lost response, or by the user after a
 crash) finds the Campaign it already made instead of making a second one.
 
 API calls: one Composite call upserts the Campaign, replaces Salesforce's default member
@@ -67,7 +67,7 @@ class SegmentExistsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SegmentResult:
-    """What create_segment did: the stored segment, its Campaign and the match counts."""
+    """The outcome of create_segment: the stored segment, its Campaign and the match counts."""
 
     segment: SegmentInfo | None
     campaign_id: str | None

@@ -56,7 +56,7 @@ DEFAULT_STATUSES = (
     MemberStatus("Added", is_default=True),
     MemberStatus("Responded", has_responded=True),
 )
-# What Salesforce creates with every new Campaign (Object Reference, CampaignMemberStatus).
+# The statuses Salesforce creates with every new Campaign (Object Reference, CampaignMemberStatus).
 SALESFORCE_NEW_CAMPAIGN_STATUSES = (
     MemberStatus("Sent", is_default=True),
     MemberStatus("Responded", has_responded=True),

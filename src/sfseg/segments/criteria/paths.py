@@ -52,7 +52,7 @@ def resolve_path(metadata: MetadataCache, sobject: str, dotted: str) -> Resolved
 
     Raises:
         PathError: an object, relationship or field is missing, or the field cannot be
-            used in WHERE (describe says `filterable: false`).
+            used in WHERE (its describe has `filterable: false`).
     """
     info = _require_object(metadata, sobject)
     names = dotted.split(".")
@@ -94,7 +94,7 @@ def resolve_for_object(
 
     With `mapped` (target `both`), a path missing on `sobject` is replaced by its
     counterpart (MailingCountry on Lead becomes Country); a path with no counterpart
-    is an error that says so.
+    is an error naming the missing counterpart.
     """
     try:
         return resolve_path(metadata, sobject, dotted)

@@ -176,7 +176,7 @@ def _clean_location(loc: tuple[int | str, ...]) -> str:
     """Turn a pydantic error location into a rule path such as `match.all[1].any[0].op`.
 
     A discriminated union puts its tag (all, any, not, related, field) right after each
-    place a rule stands: after `match`, after `not`, and after a list index. The tag is
+    place that holds a rule: after `match`, after `not`, and after a list index. The tag is
     dropped, so the path names only what the user wrote.
     """
     path = ""
