@@ -158,10 +158,11 @@ def test_sample_is_deterministic(sample: Org) -> None:
 
 
 def test_sample_loads_quickly() -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     Org.open(seed="sample")
-    # The start-up budget with the sample seed is 3 s; loading must leave room for it.
-    assert time.perf_counter() - started < 2.5
+    # The start-up budget with the sample seed is 3 s, and loading must leave room for
+    # the server. CPU time is measured, so other work on the machine does not count.
+    assert time.process_time() - started < 2.0
 
 
 # ---------------------------------------------------------------- tree format
