@@ -500,6 +500,10 @@ def analyze_command(
     ] = 5,
     as_json: JsonOption = False,
     profile: ProfileOption = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write the self-contained HTML report with charts here."),
+    ] = None,
 ) -> None:
     """Analyze a segment: size, demographics with lift, behaviour, report and overlap."""
     from sfseg.segments.analyze import POPULATION_MAX_AGE, analyze_segment
@@ -520,10 +524,22 @@ def analyze_command(
             include_report=not no_report,
             population_max_age=None if refresh_population else POPULATION_MAX_AGE,
         )
+    if html is not None:
+        _write_html(analysis, html)
     if as_json:
         print_json(analysis.to_json())
         return
     show_analysis(analysis, top=top)
+
+
+def _write_html(analysis: Any, path: Path) -> None:
+    from sfseg.report import write_report
+
+    try:
+        write_report(analysis, path)
+    except OSError as exc:
+        fail(f"cannot write the HTML report to {path}: {exc.strerror}", "check the path")
+    err_console.print(f"Wrote the HTML report to {escape(str(path))}.")
 
 
 def show_analysis(analysis: Any, *, top: int = 5) -> None:
