@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 
 from sfseg.service.keys import ApiKeyInfo, verify_key
 from sfseg.service.problems import HTTP_PROBLEMS, ProblemError
@@ -17,9 +18,14 @@ from sfseg.service.problems import HTTP_PROBLEMS, ProblemError
 __all__ = ["ReadKey", "WriteKey", "require_key", "require_write_key"]
 
 _UNAUTHORIZED_DETAIL = "send a valid API key as 'Authorization: Bearer KEY'"
+# Declares the scheme in the OpenAPI document; the check itself is `require_key`'s,
+# so that every wrong key gets the same answer.
+_bearer = HTTPBearer(auto_error=False, description="An API key from `sfseg keys create`.")
 
 
-def require_key(request: Request) -> ApiKeyInfo:
+def require_key(
+    request: Request, _scheme: Annotated[object, Depends(_bearer)] = None
+) -> ApiKeyInfo:
     header = request.headers.get("authorization", "")
     scheme, _, presented = header.partition(" ")
     presented = presented.strip()

@@ -1,17 +1,48 @@
 """Prometheus metrics of the service, kept in a registry of each app's own.
 
 A registry per app (not the process-wide default) lets tests and several apps in one
-process count separately.
+process count separately. Salesforce API calls are read from the service's client when
+scraped; retries are counted from the client's `salesforce.retry_scheduled` log events,
+which every retry writes once.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import logging
+from collections.abc import Callable, Iterator
 
-__all__ = ["ServiceMetrics"]
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+__all__ = ["RETRY_EVENT", "ServiceMetrics"]
 
 # Buckets in seconds, from a cached read to an assignment answered while the caller waits.
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+RETRY_EVENT = "salesforce.retry_scheduled"
+SALESFORCE_LOGGER = "sfseg.salesforce"
+
+
+class _ApiCallCollector(Collector):
+    def __init__(self, read_calls: Callable[[], int]) -> None:
+        self._read_calls = read_calls
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(
+            "sfseg_salesforce_api_calls",
+            "Salesforce API calls made by the service's client since it started.",
+            value=self._read_calls(),
+        )
+
+
+class _RetryHandler(logging.Handler):
+    def __init__(self, counter: Counter) -> None:
+        super().__init__(level=logging.WARNING)
+        self._counter = counter
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and record.msg.startswith(RETRY_EVENT):
+            self._counter.inc()
 
 
 class ServiceMetrics:
@@ -38,13 +69,20 @@ class ServiceMetrics:
             ["state"],
             registry=self.registry,
         )
-        self.salesforce_calls = Counter(
-            "sfseg_salesforce_api_calls",
-            "Salesforce API calls made by the service's operations.",
-            registry=self.registry,
-        )
         self.salesforce_retries = Counter(
             "sfseg_salesforce_retries",
             "Salesforce requests retried after a transient error.",
             registry=self.registry,
         )
+        self._retry_handler: _RetryHandler | None = None
+
+    def watch_client(self, read_calls: Callable[[], int]) -> None:
+        """Report `read_calls()` as the Salesforce API call count, and count retries."""
+        self.registry.register(_ApiCallCollector(read_calls))
+        self._retry_handler = _RetryHandler(self.salesforce_retries)
+        logging.getLogger(SALESFORCE_LOGGER).addHandler(self._retry_handler)
+
+    def close(self) -> None:
+        if self._retry_handler is not None:
+            logging.getLogger(SALESFORCE_LOGGER).removeHandler(self._retry_handler)
+            self._retry_handler = None

@@ -16,7 +16,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "ProblemError", "install_problem_handlers", "problem_response"]
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "Problem",
+    "ProblemError",
+    "install_problem_handlers",
+    "problem_response",
+]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://sfseg.dev/problems/"
@@ -50,7 +56,9 @@ def problem_response(problem: Problem, detail: str, **extra: Any) -> JSONRespons
     }
     body.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return JSONResponse(
+        body, status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
 
 
 HTTP_PROBLEMS = {
@@ -70,14 +78,20 @@ HTTP_PROBLEMS = {
 
 def _http_exception(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    problem = HTTP_PROBLEMS.get(exc.status_code) or Problem("http-error", "HTTP error", exc.status_code)
+    problem = HTTP_PROBLEMS.get(exc.status_code) or Problem(
+        "http-error", "HTTP error", exc.status_code
+    )
     return problem_response(problem, str(exc.detail))
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type", "")}
+        {
+            "loc": list(error.get("loc", ())),
+            "msg": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
         for error in exc.errors()
     ]
     first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
@@ -102,7 +116,9 @@ def install_problem_handlers(app: FastAPI, mappers: dict[type[Exception], Except
     app.add_exception_handler(ProblemError, _problem_error)
     for exc_class, mapper in mappers.items():
 
-        def handler(request: Request, exc: Exception, mapper: ExceptionMapper = mapper) -> JSONResponse:
+        def handler(
+            request: Request, exc: Exception, mapper: ExceptionMapper = mapper
+        ) -> JSONResponse:
             return _problem_error(request, mapper(exc))
 
         app.add_exception_handler(exc_class, handler)

@@ -1,0 +1,131 @@
+"""The FastAPI app of `sfseg serve`: routes under `/v1`, health checks and metrics.
+
+`create_app(config)` opens the store and the Salesforce client when the app starts
+(or takes ones passed in), resumes jobs an earlier process left unfinished, and at
+shutdown drains the job runner before closing them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
+
+import sfseg
+from sfseg.salesforce import SalesforceClient
+from sfseg.segments.store import Store
+from sfseg.service.config import ServiceConfig
+from sfseg.service.errors import DOMAIN_ERRORS
+from sfseg.service.limits import BodySizeLimit
+from sfseg.service.metrics import ServiceMetrics
+from sfseg.service.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from sfseg.service.routes import errors as errors_routes
+from sfseg.service.routes import health, jobs, segments
+from sfseg.service.runner import JobRunner
+from sfseg.service.state import ServiceState
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("sfseg.service")
+
+API_TITLE = "sfseg"
+API_DESCRIPTION = (
+    "Customer segments in Salesforce: create them from criteria, assign Contacts and Leads "
+    "as CampaignMembers, analyze them. Every endpoint but /healthz and /readyz needs "
+    "`Authorization: Bearer KEY` with a key from `sfseg keys create`. Errors are "
+    "`application/problem+json`."
+)
+
+
+def _open(
+    config: ServiceConfig, store: Store | None, client: SalesforceClient | None
+) -> ServiceState:
+    store = store or Store(config.store_url)
+    client = client or SalesforceClient(config.connection)
+    metrics = ServiceMetrics()
+    metrics.watch_client(lambda: client.api_calls)
+    runner = JobRunner(client, store, workers=config.workers, write_options=config.write_options)
+    return ServiceState(config=config, store=store, client=client, metrics=metrics, runner=runner)
+
+
+def _route_template(request: Request) -> str:
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "(unmatched)"
+
+
+def _problem_media_type(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare error answers as `application/problem+json`, the type they are sent with."""
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[:1] in "45" and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    return document
+
+
+def create_app(
+    config: ServiceConfig, *, store: Store | None = None, client: SalesforceClient | None = None
+) -> FastAPI:
+    """Build the service app; `store` and `client` default to ones made from `config`.
+
+    Store and client passed in are not closed at shutdown; ones the app made are.
+    """
+    owns_store, owns_client = store is None, client is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = _open(config, store, client)
+        app.state.service = state
+        if config.resume_at_start:
+            state.runner.resume_left_over()
+        try:
+            yield
+        finally:
+            state.runner.shutdown(config.drain_seconds)
+            state.metrics.close()
+            if owns_client:
+                state.client.close()
+            if owns_store:
+                state.store.close()
+
+    app = FastAPI(
+        title=API_TITLE,
+        version=sfseg.__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app, DOMAIN_ERRORS)
+    for router in (health.router, segments.router, jobs.router, errors_routes.router):
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        metrics: ServiceMetrics = request.app.state.service.metrics
+        route = _route_template(request)
+        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+        metrics.latency.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            app.openapi_schema = _problem_media_type(document)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,1 @@
+"""Routers of the service: health and metrics, segments, jobs, the error log."""
