@@ -490,3 +490,18 @@ def test_text_values_report_invalid_type_on_field(org: Org) -> None:
 def test_text_values_checkbox_takes_one_and_zero(org: Org) -> None:
     record_id = org.create("Campaign", {"Name": "x", "IsActive": "1"}, text_values=True)
     assert org.retrieve("Campaign", record_id, ["IsActive"], "66.0")["IsActive"] is True
+
+
+def test_last_activity_date_follows_closed_tasks(org: Org) -> None:
+    account = org.create("Account", {"Name": "A"})
+    contact = org.create("Contact", {"LastName": "x", "AccountId": account})
+    org.create("Task", {"WhoId": contact, "Status": "Not Started", "ActivityDate": "2026-02-01"})
+    assert org.retrieve("Contact", contact, ["LastActivityDate"], "66.0")[
+        "LastActivityDate"] is None
+    org.create("Task", {"WhoId": contact, "Status": "Completed", "ActivityDate": "2026-01-10"})
+    org.create("Event", {"WhoId": contact, "StartDateTime": "2025-12-01T10:00:00Z",
+                         "DurationInMinutes": 30})
+    assert org.retrieve("Contact", contact, ["LastActivityDate"], "66.0")[
+        "LastActivityDate"] == "2026-01-10"
+    assert org.retrieve("Account", account, ["LastActivityDate"], "66.0")[
+        "LastActivityDate"] == "2026-01-10"

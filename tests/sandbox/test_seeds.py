@@ -348,3 +348,16 @@ def test_synthetic_ids_valid() -> None:
     assert all(is_salesforce_id(i) and len(i) == 18 for i in ids)
     new = org.create("Contact", {"LastName": "after"})
     assert new not in ids
+
+
+def test_synthetic_last_activity_dates() -> None:
+    org = Org.open(seed="synthetic:1000")
+    mismatches = org.store.connection.execute(
+        'SELECT COUNT(*) FROM "Contact" c WHERE c."LastActivityDate" IS NOT (SELECT MAX(d) FROM '
+        '(SELECT "ActivityDate" d FROM "Task" t WHERE t."WhoId" = c."Id" AND t."IsClosed" = 1 '
+        'UNION ALL SELECT "ActivityDate" FROM "Event" e WHERE e."WhoId" = c."Id"))'
+    ).fetchone()[0]
+    with_date = org.store.connection.execute(
+        'SELECT COUNT(*) FROM "Contact" WHERE "LastActivityDate" IS NOT NULL').fetchone()[0]
+    assert mismatches == 0
+    assert with_date > 200

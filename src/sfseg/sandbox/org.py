@@ -188,6 +188,7 @@ class Org:
         self._fill_auto_number(schema, row)
         self.store.insert_row(schema.name, row)
         self.campaigns.after_insert(schema.name, row)
+        self._touch_last_activity(schema, row)
         self.records_written[schema.name] += 1
         return record_id
 
@@ -262,6 +263,7 @@ class Org:
         changes = {name: value for name, value in row.items() if old.get(name) != value}
         self.store.update_row(schema.name, old["Id"], changes)
         self.campaigns.after_update(schema.name, old, row)
+        self._touch_last_activity(schema, row)
         self.records_written[schema.name] += 1
 
     # ---------------------------------------------------------------- delete
@@ -603,6 +605,27 @@ class Org:
                     f"{to_15(matches[0])}"
                 )
                 raise RecordError(ErrorCode.DUPLICATE_VALUE, message, [field.name])
+
+    def _touch_last_activity(self, schema: ObjectSchema, row: Row) -> None:
+        """Move LastActivityDate of the activity's Who and Account forward.
+
+        Salesforce's LastActivityDate is the latest due date of an event or of a closed
+        task on the record. Deleting or reopening an activity does not move it back here.
+        """
+        if schema.name not in {"Task", "Event"} or not row.get("ActivityDate"):
+            return
+        if schema.name == "Task" and not row.get("IsClosed"):
+            return
+        targets = [row.get("WhoId"), row.get("AccountId")]
+        for record_id in filter(None, targets):
+            target = self.schema.by_key_prefix(record_id[:3])
+            if target is None or target.field("LastActivityDate") is None:
+                continue
+            self.store.connection.execute(
+                f'UPDATE {quote(target.name)} SET "LastActivityDate" = ? WHERE "Id" = ? '
+                'AND ("LastActivityDate" IS NULL OR "LastActivityDate" < ?)',
+                (row["ActivityDate"], record_id, row["ActivityDate"]),
+            )
 
     def _derive_activity_account(self, schema: ObjectSchema, row: Row) -> None:
         if schema.name not in {"Task", "Event"}:

@@ -24,7 +24,7 @@ from sfseg.sandbox.values import format_datetime
 if TYPE_CHECKING:
     from sfseg.sandbox.org import Org
 
-__all__ = ["ensure_default_statuses", "finalize"]
+__all__ = ["ensure_default_statuses", "finalize", "set_last_activity_dates"]
 
 
 def _sql_literal(value: object) -> str:
@@ -105,6 +105,25 @@ def _activity_accounts() -> list[str]:
         f'{quote(table)}."WhoId") END WHERE "AccountId" IS NULL'
         for table in ("Task", "Event")
     ]
+
+
+def _last_activity() -> list[str]:
+    """LastActivityDate: the latest due date of an event or a closed task on the record."""
+    activities = (
+        'SELECT "WhoId" AS who, "AccountId" AS account, "ActivityDate" AS day FROM "Task" '
+        'WHERE "IsClosed" = 1 AND "IsDeleted" = 0 AND "ActivityDate" IS NOT NULL '
+        'UNION ALL SELECT "WhoId", "AccountId", "ActivityDate" FROM "Event" '
+        'WHERE "IsDeleted" = 0 AND "ActivityDate" IS NOT NULL'
+    )
+    statements = []
+    for table, column in (("Contact", "who"), ("Lead", "who"), ("Account", "account")):
+        statements.append(
+            f'UPDATE {quote(table)} SET "LastActivityDate" = latest.day FROM '
+            f'(SELECT {column} AS id, MAX(day) AS day FROM ({activities}) '
+            f'WHERE {column} IS NOT NULL GROUP BY {column}) AS latest '
+            f'WHERE {quote(table)}."Id" = latest.id'
+        )
+    return statements
 
 
 def _members() -> list[str]:
@@ -195,13 +214,20 @@ def _status_repairs() -> list[str]:
     ]
 
 
+def set_last_activity_dates(org: Org) -> None:
+    """Compute LastActivityDate of contacts, leads and accounts from their activities."""
+    with org.store.lock:
+        for statement in _last_activity():
+            org.store.connection.execute(statement)
+
+
 def finalize(org: Org) -> None:
     """Derive what Salesforce computes on save for every loaded row, then recount the
     Campaign roll-ups."""
     ensure_default_statuses(org)
     statements = [
         *_person_names(), *_opportunity(), *_cases_and_tasks(), *_events(),
-        *_activity_accounts(), *_status_repairs(), *_members(),
+        *_activity_accounts(), *_last_activity(), *_status_repairs(), *_members(),
     ]
     with org.store.lock:
         for statement in statements:

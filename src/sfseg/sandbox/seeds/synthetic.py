@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from sfseg.sandbox.seeds.finalize import set_last_activity_dates
 from sfseg.sandbox.standard_objects import OPPORTUNITY_STAGES
 from sfseg.sandbox.values import format_datetime
 from sfseg.soql.ids import to_18
@@ -428,3 +429,4 @@ def generate(org: Org, count: int) -> None:
         generator.tasks()
         generator.events()
         generator.write_rollups()
+        set_last_activity_dates(org)
