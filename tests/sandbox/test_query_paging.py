@@ -201,6 +201,8 @@ def test_ordered_first_page_counts_whole_result(paging_org: QueryOrg) -> None:
     assert paging_org.query(soql, batch_size=200)["totalSize"] == 1490
     assert paging_org.query(soql + " LIMIT 1000", batch_size=200)["totalSize"] == 1000
     assert paging_org.query(soql + " LIMIT 100", batch_size=200)["totalSize"] == 100
+    assert paging_org.query(soql + " LIMIT 200", batch_size=200)["totalSize"] == 200
+    assert paging_org.query(soql + " LIMIT 201", batch_size=200)["totalSize"] == 201
     offset = paging_org.query(soql + " OFFSET 1400", batch_size=200)
     assert offset["totalSize"] == 90
     assert offset["records"][0]["LastName"] == "L00089"

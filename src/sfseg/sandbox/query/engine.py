@@ -246,7 +246,7 @@ class QueryEngine:
         with a top-N sort and snapshots its row ids when a second page is asked for.
         """
         if not plan.keyset:
-            return self._open_ordered_cursor(plan, size)
+            return self._open_ordered_cursor(plan, size, count=count)
         connection = self.org.store.connection
         with self.org.store.lock:
             total = connection.execute(plan.count_sql()).fetchone()[0] if count else -1
@@ -256,15 +256,17 @@ class QueryEngine:
             cursor.resume[len(rows)] = rows[-1][-1]
         return cursor, rows
 
-    def _open_ordered_cursor(self, plan: RecordPlan, size: int) -> tuple[Cursor, list[Row]]:
+    def _open_ordered_cursor(
+        self, plan: RecordPlan, size: int, *, count: bool
+    ) -> tuple[Cursor, list[Row]]:
         first = size if plan.limit is None else min(size, plan.limit)
         connection = self.org.store.connection
         with self.org.store.lock:
             rows = connection.execute(plan.first_page_sql(), (first,)).fetchall()
-            total = len(rows)
-            if len(rows) == size:
-                total = connection.execute(plan.count_sql()).fetchone()[0]
-        if len(rows) == size:
+            # A short first page, or one that LIMIT fills, is the whole result.
+            more = count and len(rows) == size and (plan.limit is None or plan.limit > size)
+            total = connection.execute(plan.count_sql()).fetchone()[0] if more else len(rows)
+        if more:
             total = max(0, total - (plan.offset or 0))
             if plan.limit is not None:
                 total = min(total, plan.limit)
