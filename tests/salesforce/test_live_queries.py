@@ -219,3 +219,21 @@ def test_in_lookup_rejects_aggregate(make_client: Callable[..., SalesforceClient
     client = make_client(lambda request: pytest.fail("nothing may be sent"))
     with pytest.raises(ConfigurationError, match="an aggregate query cannot be split over an IN list"):
         client.query_in("SELECT COUNT(Id) FROM Contact", "Id", ["003000000000001AAA"])
+
+
+def test_nested_records_typed(fresh_sandbox, connect: Callable[..., SalesforceClient]) -> None:
+    """Parent fields and child subquery rows are typed from their own objects' describes."""
+    client = connect(fresh_sandbox)
+    org = fresh_sandbox.state.org
+    account_id = org.create("Account", {"Name": "Parent", "AnnualRevenue": 5000})
+    org.create("Contact", {"LastName": "Child", "AccountId": account_id})
+    org.create("Opportunity", {"Name": "Deal", "StageName": "Prospecting", "CloseDate": "2026-03-01", "Amount": 12.5, "AccountId": account_id})
+
+    [contact] = list(client.query("SELECT Id, Account.Name, Account.AnnualRevenue FROM Contact"))
+    assert contact["Account"]["AnnualRevenue"] == Decimal(5000)
+    assert type(contact["Account"]["AnnualRevenue"]) is Decimal
+
+    [account] = list(client.query("SELECT Name, (SELECT Amount, CloseDate FROM Opportunities) FROM Account"))
+    [deal] = account["Opportunities"]["records"]
+    assert deal["Amount"] == Decimal("12.5")
+    assert deal["CloseDate"] == dt.date(2026, 3, 1)
