@@ -78,7 +78,8 @@ def test_contact_reference_fields() -> None:
     contact = standard_schema().require("Contact")
     account = contact.field("AccountId")
     owner = contact.field("OwnerId")
-    assert account is not None and owner is not None
+    assert account is not None
+    assert owner is not None
     assert (account.reference_to, account.relationship_name) == (("Account",), "Account")
     assert (owner.reference_to, owner.relationship_name) == (("User",), "Owner")
     assert contact.parent_relationship("account") is account
@@ -87,7 +88,8 @@ def test_contact_reference_fields() -> None:
 def test_polymorphic_who_and_what() -> None:
     task = standard_schema().require("Task")
     who, what = task.field("WhoId"), task.field("WhatId")
-    assert who is not None and what is not None
+    assert who is not None
+    assert what is not None
     assert who.reference_to == ("Contact", "Lead")
     assert who.relationship_name == "Who"
     assert who.polymorphic is True
@@ -118,7 +120,8 @@ def test_child_relationships() -> None:
 def test_compound_address_fields() -> None:
     contact = standard_schema().require("Contact")
     city, address = contact.field("MailingCity"), contact.field("MailingAddress")
-    assert city is not None and address is not None
+    assert city is not None
+    assert address is not None
     assert city.compound_field_name == "MailingAddress"
     assert address.type is FieldType.ADDRESS
     assert address.is_stored is False
@@ -133,7 +136,9 @@ def test_picklist_values() -> None:
     campaign_type = schema.require("Campaign").field("Type")
     campaign_status = schema.require("Campaign").field("Status")
     lead_status = schema.require("Lead").field("Status")
-    assert campaign_type is not None and campaign_status is not None and lead_status is not None
+    assert campaign_type is not None
+    assert campaign_status is not None
+    assert lead_status is not None
     assert [v.value for v in campaign_type.picklist_values][:3] == [
         "Conference", "Webinar", "Trade Show"]
     assert campaign_status.picklist_default() == "Planned"

@@ -92,7 +92,9 @@ def test_sample_custom_fields_typed(sample: Org) -> None:
     guest_type = contact.field("Guest_Type__c")
     external = contact.field("External_Id__c")
     total = contact.field("npo02__TotalOppAmount__c")
-    assert guest_type is not None and external is not None and total is not None
+    assert guest_type is not None
+    assert external is not None
+    assert total is not None
     assert guest_type.type.value == "picklist"
     assert external.external_id is True
     assert total.type.value == "currency"

@@ -22,6 +22,7 @@ __all__ = [
     "OrgSchema",
     "PicklistValue",
     "RecordError",
+    "standard_schema",
 ]
 
 
@@ -351,3 +352,11 @@ def child_relationship_name_for_custom(reference: FieldSchema) -> str:
     """
     base = (reference.relationship_name or reference.name).removesuffix("__r")
     return f"{base}s__r"
+
+
+def standard_schema() -> OrgSchema:
+    """Build a fresh schema with the thirteen standard objects (see
+    `sfseg.sandbox.standard_objects`, which defines them)."""
+    from sfseg.sandbox.standard_objects import standard_schema as build
+
+    return build()
