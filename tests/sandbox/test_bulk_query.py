@@ -143,3 +143,10 @@ def test_bad_locator_refused(fresh_http: httpx.Client, fresh_sandbox: SandboxInf
     response = fresh_http.get(f"/jobs/query/{job_id}/results", params={"locator": "!!"})
     assert response.status_code == 400
     assert response.json()[0]["errorCode"] == "INVALIDLOCATOR"
+
+
+def test_bad_where_rejected_at_create(fresh_http: httpx.Client) -> None:
+    soql = "SELECT Id FROM Contact WHERE Nope__c = 'x'"
+    response = fresh_http.post("/jobs/query", json={"operation": "query", "query": soql})
+    assert response.status_code == 400
+    assert response.json()[0]["errorCode"] == "INVALID_FIELD"

@@ -106,7 +106,7 @@ class Bulk2:
     Args:
         client: the connected client; every call goes through `client.request`.
         max_upload_bytes: the largest CSV upload, header included; one job per upload.
-        max_records_per_job: the most records per job, or None for no count limit.
+        max_records_per_job: the maximum number of records per job, or None for no count limit.
         poll: how often to ask for a job's state.
         page_size: rows per query results page (`maxRecords`).
     """
@@ -152,7 +152,7 @@ class Bulk2:
 
         Raises:
             ConfigurationError: an unknown operation, or upsert without external_id_field.
-            BulkJobError: a job ended Failed or Aborted; `.result` holds the results so far.
+            BulkJobError: a job ended Failed or Aborted; `.result` contains the results so far.
             SalesforceError: a call failed after the client's retries.
         """
         self._check_operation(operation, external_id_field)
@@ -240,9 +240,10 @@ class Bulk2:
                 replay_safe=True,
             )
         except SalesforceError:
-            # A close whose answer was lost and was replayed is refused as a state
-            # change; the job is closed all the same when it has left Open.
-            info = wire.loads(self._client.request("GET", job_path(self._client, JobKind.INGEST, job_id), replay_safe=True).content)
+            # A replayed close (its first response lost) is rejected as a state change,
+            # but the job is closed all the same when it has left Open.
+            path = job_path(self._client, JobKind.INGEST, job_id)
+            info = wire.loads(self._client.request("GET", path, replay_safe=True).content)
             if info.get("state") == JobState.OPEN.value:
                 raise
 

@@ -49,7 +49,7 @@ class JobKind(StrEnum):
 class BulkJobError(FatalAPIError):
     """A Bulk API job ended `Failed` or `Aborted`, or did not finish in time.
 
-    `job_id`, `state` and `job_info` describe the job; `result` holds what an ingest
+    `job_id`, `state` and `job_info` describe the job; `result` contains what an ingest
     had written before the job stopped (rows of a Failed job are not rolled back).
     """
 
@@ -76,7 +76,7 @@ class PollPolicy:
     sleep: Callable[[float], None] = time.sleep
 
     def delays(self) -> list[float]:
-        """The first ten waits, for logs and tests."""
+        """Return the first ten waits, for logs and tests."""
         delays, delay = [], self.initial
         for _ in range(10):
             delays.append(delay)

@@ -3,8 +3,8 @@
 Each results page is CSV whose first row is the header, and `Sforce-Locator` names the
 next page until it is the literal string `null`. Only one page is held at a time, so
 memory stays flat however many rows the query returns. CSV carries only text, so each
-column is typed from the describe of the field it reads (never guessed from the text);
-an empty cell is None, because Bulk query writes nulls as empty cells.
+column is typed from the describe of the field it reads, never guessed from the text.
+An empty cell is None, because Bulk query writes nulls as empty cells.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A run returns Salesforce's `factMap`; `ReportRun` turns it into tidy rows (see
 `reports_factmap`). Salesforce returns at most 2,000 detail rows per run and flags the
-cut with `allData: false`, which `ReportRun.truncated` reports; aggregates such as
+cut with `allData: false`, which `ReportRun.truncated` reports. Aggregates such as
 `RowCount` still cover every row.
 """
 
@@ -58,7 +58,7 @@ class Reports:
         overrides: Mapping[str, Any] | None = None,
         include_details: bool = False,
     ) -> ReportRun:
-        """Run a report synchronously and parse the answer.
+        """Run a report synchronously and parse the result.
 
         Args:
             report_id: the report's id (`00O...`).

@@ -38,7 +38,7 @@ _LOCK_MESSAGE = "unable to obtain exclusive access to this record"
 
 @dataclass(frozen=True)
 class ColumnPlan:
-    """How one CSV column maps to the object: a field, or a lookup through an external id."""
+    """The target of one CSV column: a field, or a lookup through an external id."""
 
     name: str
     field: FieldSchema | None

@@ -45,7 +45,7 @@ class ResultColumn:
     path: tuple[str, ...]
 
 
-def _refuse(message: str) -> BulkApiError:
+def _unsupported(message: str) -> BulkApiError:
     return BulkApiError(codes.FUNCTIONALITY_NOT_ENABLED, message)
 
 
@@ -77,7 +77,7 @@ def _resolve_path(schema: OrgSchema, root: ObjectSchema, parts: Sequence[str], a
     if field is None:
         raise _no_such_column(names[-1], current)
     if field.type in COMPOUND_TYPES:
-        raise _refuse(_COMPOUND_MESSAGE)
+        raise _unsupported(_COMPOUND_MESSAGE)
     wire_path.append(field.name)
     return tuple(wire_path)
 
@@ -85,10 +85,10 @@ def _resolve_path(schema: OrgSchema, root: ObjectSchema, parts: Sequence[str], a
 def _check_clauses(query: ast.Query) -> None:
     if query.group_by is not None or query.having is not None:
         msg = "GROUP BY is not supported in Bulk Query"
-        raise _refuse(msg)
+        raise _unsupported(msg)
     if query.offset is not None:
         msg = "OFFSET is not supported in Bulk Query"
-        raise _refuse(msg)
+        raise _unsupported(msg)
 
 
 def select_columns(schema: OrgSchema, query: ast.Query) -> list[ResultColumn]:
@@ -107,14 +107,14 @@ def select_columns(schema: OrgSchema, query: ast.Query) -> list[ResultColumn]:
     for item in query.select:
         if isinstance(item, ast.SubQuery):
             msg = "Parent-to-child relationship queries are not supported in Bulk Query"
-            raise _refuse(msg)
+            raise _unsupported(msg)
         if isinstance(item, ast.TypeOf):
             msg = "TYPEOF is not supported in Bulk Query"
-            raise _refuse(msg)
+            raise _unsupported(msg)
         expression = item.expression if isinstance(item, ast.SelectField) else item
         if not isinstance(expression, ast.FieldPath):
             msg = "Aggregate and function calls are not supported in Bulk Query"
-            raise _refuse(msg)
+            raise _unsupported(msg)
         path = _resolve_path(schema, root, expression.parts, query.from_.alias)
         header = ".".join(expression.parts[1:] if len(path) < len(expression.parts) else expression.parts)
         columns.append(ResultColumn(header, path))

@@ -1,7 +1,7 @@
 """The Bulk API 2.0 of one sandbox: its jobs, daily limits and background processing.
 
 Jobs run on a worker thread that starts when a job becomes ready and ends when no job
-is waiting, so an idle sandbox holds no thread. Processing is paced by
+is waiting, so an idle sandbox has no worker thread. Processing is paced by
 `BulkSettings.rows_per_second`, in chunks of `BulkSettings.chunk_size` rows.
 """
 
@@ -109,7 +109,7 @@ class BulkService:
             return True
 
     def limits(self) -> dict[str, dict[str, int]]:
-        """The `/limits` entries this service draws down, in Salesforce's shape."""
+        """Return the `/limits` entries this service draws down, in Salesforce's shape."""
         settings = self.settings
         return {
             "DailyBulkV2QueryJobs": {
@@ -229,8 +229,8 @@ class BulkService:
         started = time.monotonic()
         results = job.results
         assert isinstance(results, QueryResults)
-        records = state.queries.iter_records(job.query, include_deleted=job.operation == "queryAll")
         try:
+            records = state.queries.iter_records(job.query, include_deleted=job.operation == "queryAll")
             for batch in _batches(records, self.settings.chunk_size):
                 if job.state is not JobState.IN_PROGRESS:
                     return

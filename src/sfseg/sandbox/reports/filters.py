@@ -79,12 +79,12 @@ def _compare(operator: str, left: Any, right: Any) -> bool:
 
 def _condition(item: ReportFilter, data_type: str) -> Callable[[Mapping[str, Any]], bool]:
     parts = item.value.split(",") if data_type not in _NUMERIC_TYPES else [item.value]
-    wanted = [_comparable(part.strip() if data_type != "string" else part, data_type) for part in parts]
+    expected = [_comparable(part.strip() if data_type != "string" else part, data_type) for part in parts]
     negative = item.operator in ("notEqual", "notContain", "excludes")
 
     def test(row: Mapping[str, Any]) -> bool:
         actual = _comparable(row.get(item.column), data_type)
-        results = (_compare(item.operator, actual, value) for value in wanted)
+        results = (_compare(item.operator, actual, value) for value in expected)
         return all(results) if negative else any(results)
 
     return test

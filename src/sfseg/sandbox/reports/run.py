@@ -1,6 +1,6 @@
-"""Run a report in the sandbox and answer in the Reports API's structure.
+"""Run a report in the sandbox and return the result in the Reports API's structure.
 
-The answer has `reportMetadata`, `reportExtendedMetadata`, `groupingsDown.groupings`
+The result has `reportMetadata`, `reportExtendedMetadata`, `groupingsDown.groupings`
 (each group with `key`, `label`, `value`), and a `factMap` keyed `T!T` for the grand
 total and `0!T`, `0_1!T`, ... for groups by 0-based position ("Decode the Fact Map",
 Reports and Dashboards REST API guide). Aggregates carry a locale-formatted `label` and
@@ -261,7 +261,7 @@ def _groupings_json(groups: Iterable[_Group]) -> list[dict[str, Any]]:
 def extended_metadata(
     report_type: ReportType, metadata: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The `reportExtendedMetadata` block: labels and data types of the report's columns."""
+    """Build the `reportExtendedMetadata` block: labels and data types of the report's columns."""
     aggregate_info = {}
     for name in metadata.get("aggregates") or []:
         prefix, column = _aggregate_column(report_type, name)
@@ -320,7 +320,7 @@ def run_report(
     include_details: bool,
     attributes: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Run a report definition and return the Reports API answer.
+    """Run a report definition and return the Reports API result.
 
     Raises:
         ReportError: an unknown column, aggregate or operator, or too many groupings.

@@ -1,6 +1,6 @@
 """Reports stored in the sandbox, the hourly run limit, and the sample org's reports.
 
-Reports live in memory for the life of the server. When the org holds campaigns, the
+Reports live in memory for the life of the server. When the org contains campaigns, the
 first reports request adds a few reports a marketing team would keep, so the sample
 org has reports to list and run.
 """

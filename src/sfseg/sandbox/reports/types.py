@@ -2,7 +2,7 @@
 
 A report column is a token such as `MEMBER_STATUS` or `ACCOUNT.INDUSTRY` (report-type
 tokens, not SOQL names). Each column here lists one or more SOQL paths from the report
-type's base object; the first path with a value wins, so `FIRST_NAME` of a campaign
+type's base object. The first path with a value wins, so `FIRST_NAME` of a campaign
 member reads the member's Contact and falls back to its Lead.
 
 `CampaignWithCampaignMembers` is Salesforce's API name for "Campaigns with Campaign
@@ -90,7 +90,7 @@ class ReportType:
         }
 
     def type_metadata(self) -> dict[str, Any]:
-        """The `reportTypeMetadata` block of a describe: columns grouped by section."""
+        """Build the `reportTypeMetadata` block of a describe: columns grouped by section."""
         sections: dict[str, dict[str, Any]] = {}
         for column in self.columns:
             sections.setdefault(column.section, {})[column.name] = column.describe()

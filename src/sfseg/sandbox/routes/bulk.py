@@ -32,6 +32,7 @@ from sfseg.sandbox.bulk.jobs import (
 )
 from sfseg.sandbox.bulk.query import QueryResults, decode_locator, select_columns
 from sfseg.sandbox.bulk.service import BulkService, bulk_service
+from sfseg.sandbox.query import QueryError
 from sfseg.sandbox.state import SandboxState
 
 __all__ = ["router"]
@@ -167,14 +168,14 @@ async def upload_job_data(version: str, job_id: str, request: Request) -> Respon
 
 
 def _change_state(state: SandboxState, service: BulkService, job: BulkJob, body: dict[str, Any]) -> None:
-    wanted = str(body.get("state") or "")
+    requested = str(body.get("state") or "")
     with job.lock:
-        closing = wanted == JobState.UPLOAD_COMPLETE and job.state is JobState.OPEN
-        aborting = wanted == JobState.ABORTED and not job.terminal
+        closing = requested == JobState.UPLOAD_COMPLETE and job.state is JobState.OPEN
+        aborting = requested == JobState.ABORTED and not job.terminal
         if not (closing or aborting):
-            message = f"Changing job {job.id} from {job.state.value} to {wanted or 'no state'} is not allowed"
+            message = f"Changing job {job.id} from {job.state.value} to {requested or 'no state'} is not allowed"
             raise BulkApiError(codes.INVALIDJOBSTATE, message)
-        job.set_state(JobState(wanted), state.clock.now())
+        job.set_state(JobState(requested), state.clock.now())
     if closing:
         service.submit(state, job)
 
@@ -271,6 +272,12 @@ def _new_query_job(state: SandboxState, version: str, body: dict[str, Any]) -> Q
     except SoqlSyntaxError as exc:
         raise BulkApiError(codes.MALFORMED_QUERY, str(exc)) from exc
     columns = select_columns(state.org.schema, parsed)
+    try:
+        # Compiling checks the WHERE and ORDER BY clauses, so a bad query is rejected
+        # when the job is created instead of failing it later.
+        state.queries.compile(parsed, include_deleted=operation == "queryAll")
+    except QueryError as exc:
+        raise BulkApiError(exc.error_code, exc.message, exc.http_status) from exc
     delimiter, line_ending = _format_options(body)
     now = state.clock.now()
     job = QueryJob(
@@ -353,7 +360,7 @@ async def query_results(version: str, job_id: str, request: Request) -> Response
     job = service.get(job_id, QueryJob)
     assert isinstance(job, QueryJob)
     if version != job.api_version:
-        # NOTE: Salesforce answers 409 here; the exact errorCode is not documented.
+        # NOTE: Salesforce returns 409 here; the exact errorCode is not documented.
         message = (
             f"Job {job.id} was created with API version {job.api_version}; request its results "
             f"under /services/data/v{job.api_version}"
