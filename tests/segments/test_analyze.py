@@ -297,3 +297,37 @@ def test_report_failure_logged(
     ]
     assert len(entries) == 1
     assert entries[0].http_status == 404
+
+
+def test_shared_opportunity_counted_once(sample_org: Any, module_store: Store) -> None:
+    """An opportunity with two member contacts in its roles counts once, amount included."""
+    org = sample_org.state.org
+    contacts = [
+        row[0]
+        for row in _sql(
+            sample_org,
+            """
+        SELECT "Id" FROM "Contact" WHERE "MailingState" = 'Nevada' ORDER BY "Id" LIMIT 2""",
+        )
+    ]
+    with next_client(sample_org) as client:
+        created = create_segment(client, module_store, "Shared deal", "Email != null")
+        campaign_id = created.campaign_id or ""
+        for contact_id in contacts:
+            org.create("CampaignMember", {"CampaignId": campaign_id, "ContactId": contact_id})
+        deal = org.create(
+            "Opportunity",
+            {
+                "Name": "Shared",
+                "StageName": "Closed Won",
+                "CloseDate": "2026-01-10",
+                "Amount": 1234.5,
+            },
+        )
+        for contact_id in contacts:
+            org.create("OpportunityContactRole", {"OpportunityId": deal, "ContactId": contact_id})
+        analysis = analyze_segment(client, module_store, "Shared deal", include_report=False)
+    roles = analysis.behaviour.opportunities["contact_roles"]
+    assert (roles.count, roles.won, roles.won_amount) == (1, 1, Decimal("1234.5"))
+    assert roles.average_deal_size == Decimal("1234.50")
+    assert str(roles.last_close_date) == "2026-01-10"

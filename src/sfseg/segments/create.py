@@ -30,6 +30,7 @@ from sfseg.segments.criteria import (
     CriteriaKind,
     Target,
     compile_criteria,
+    count_matches,
     count_query,
 )
 from sfseg.segments.segment import (
@@ -348,19 +349,6 @@ def _write_campaign(
     return campaign_id, created, counts
 
 
-def _dry_run_counts(client: Any, compiled: CompiledCriteria) -> dict[str, int]:
-    requests = [
-        {
-            "method": "GET",
-            "url": _query_url(client, render(count_query(compiled.query(s)))),
-            "referenceId": f"count{s}",
-        }
-        for s in compiled.objects
-    ]
-    answers = {a.reference_id: a for a in client.composite(requests)}
-    return {s: int(_answer(answers, f"count{s}", "GET")["totalSize"]) for s in compiled.objects}
-
-
 # --- public API -------------------------------------------------------------
 
 
@@ -412,7 +400,7 @@ def create_segment(
     soql = {sobject: compiled.soql(sobject) for sobject in compiled.objects}
 
     if dry_run:
-        counts = _dry_run_counts(client, compiled)
+        counts = count_matches(client, compiled)
         return SegmentResult(
             None, None, False, counts, soql, wanted, True, client.api_calls - calls_before
         )

@@ -33,6 +33,7 @@ __all__ = [
     "Problem",
     "Target",
     "compile_criteria",
+    "count_matches",
     "count_query",
     "detect_kind",
     "preview",
@@ -284,7 +285,8 @@ def preview(
 ) -> Preview:
     """Compile the criteria and count the matches per object with `SELECT COUNT()`.
 
-    Costs the describe calls of objects not yet described plus one query per object.
+    Costs one Composite call, plus one describe call per object this client has not
+    described yet.
     """
     calls_before = client.api_calls
     compiled = (
@@ -292,8 +294,24 @@ def preview(
         if isinstance(criteria, CompiledCriteria)
         else compile_criteria(criteria, metadata=client, target=target, kind=kind)
     )
-    counts = {
-        sobject: client.count(count_query(compiled.query(sobject))) for sobject in compiled.objects
-    }
+    counts = count_matches(client, compiled)
     soql = {sobject: compiled.soql(sobject) for sobject in compiled.objects}
     return Preview(compiled.target, counts, soql, client.api_calls - calls_before)
+
+
+def count_matches(client: Any, compiled: CompiledCriteria) -> dict[str, int]:
+    """Count the matches of each target object with `SELECT COUNT()`, in one Composite call."""
+    from sfseg.salesforce.composite import CompositeBuilder
+
+    batch = CompositeBuilder(client)
+    for sobject in compiled.objects:
+        batch.add_query(f"count{sobject}", count_query(compiled.query(sobject)))
+    answers = batch.execute()
+    counts = {}
+    for sobject in compiled.objects:
+        answer = answers[f"count{sobject}"]
+        error = answer.error("GET", f"composite:count{sobject}")
+        if error is not None:
+            raise error
+        counts[sobject] = int(answer.body["totalSize"])
+    return counts
