@@ -310,3 +310,13 @@ def test_restricted_picklist_from_seed_schema(tmp_path: Path) -> None:
     assert bad.status_code == 400
     assert _error(bad)["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
     assert _error(bad)["fields"] == ["Tier__c"]
+
+
+def test_converted_lead_member_rejected(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
+    """A converted lead cannot become a campaign member: 400 CANNOT_UPDATE_CONVERTED_LEAD."""
+    campaign_id = _create(fresh_http, "Campaign", {"Name": "Converted"})
+    lead_id = _create(fresh_http, "Lead", {"LastName": "Was", "Company": "Lead Co"})
+    fresh_sandbox.state.org.convert_lead(lead_id)
+    response = fresh_http.post("/sobjects/CampaignMember", json={"CampaignId": campaign_id, "LeadId": lead_id})
+    assert response.status_code == 400
+    assert _error(response)["errorCode"] == "CANNOT_UPDATE_CONVERTED_LEAD"
