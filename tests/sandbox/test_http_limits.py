@@ -146,3 +146,32 @@ def test_admin_only_for_loopback(fresh_sandbox: SandboxInfo) -> None:
 
     assert asyncio.run(call("198.51.100.7")) == 404
     assert asyncio.run(call("127.0.0.1")) == 200
+
+
+def test_limits_admin_sets_usage(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
+    """PUT /__sandbox/limits sets the calls used and the allowance, for quota tests."""
+    put = httpx.put(f"{fresh_sandbox.url}/__sandbox/limits", json={"used": 9, "max": 10})
+    last = fresh_http.get("/limits")
+    refused = fresh_http.get("/limits")
+    shown = httpx.get(f"{fresh_sandbox.url}/__sandbox/limits").json()
+    assert put.json() == {"used": 9, "max": 10}
+    assert last.headers["Sforce-Limit-Info"] == "api-usage=10/10"
+    assert last.json()["DailyApiRequests"] == {"Max": 10, "Remaining": 0}
+    assert refused.status_code == 403
+    assert shown == {"used": 10, "max": 10, "in_flight": 0}
+
+
+def test_clock_admin_round_trip(fresh_sandbox: SandboxInfo) -> None:
+    """PUT fixes the clock, GET shows it, DELETE returns to the system clock."""
+    url = f"{fresh_sandbox.url}/__sandbox/clock"
+    put = httpx.put(url, json={"now": "2026-01-31T12:00:00Z"})
+    fixed = httpx.get(url).json()
+    naive = httpx.put(url, json={"now": "2026-01-31T12:00:00"})
+    deleted = httpx.delete(url)
+    free = httpx.get(url).json()
+    assert put.status_code == 200
+    assert fixed == {"now": "2026-01-31T12:00:00+00:00", "fixed": True}
+    assert naive.status_code == 400
+    assert "has no UTC offset" in naive.json()["error"]
+    assert deleted.status_code == 204
+    assert free["fixed"] is False

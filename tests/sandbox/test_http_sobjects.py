@@ -244,6 +244,7 @@ def test_upsert_creates_with_201(fresh_http: httpx.Client) -> None:
     body = response.json()
     assert response.status_code == 201
     assert body == {"id": body["id"], "success": True, "errors": [], "created": True}
+    assert response.headers["Location"] == f"/services/data/v66.0/sobjects/Campaign/{body['id']}"
 
 
 def test_upsert_updates_with_200(fresh_http: httpx.Client) -> None:

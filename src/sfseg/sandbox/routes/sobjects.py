@@ -154,7 +154,9 @@ def upsert(state: SandboxState, request: RestRequest) -> ApiResponse:
     except MultipleMatchesError as exc:
         return _multiple_choices(request, sobject, list(exc.ids))
     body = {"id": record_id, "success": True, "errors": [], "created": created}
-    return ApiResponse(201 if created else 200, body)
+    if not created:
+        return ApiResponse(200, body)
+    return ApiResponse(201, body, {"Location": record_url(request, sobject, record_id)})
 
 
 def retrieve_by_external_id(state: SandboxState, request: RestRequest) -> ApiResponse:
