@@ -16,7 +16,7 @@ from sfseg.sandbox.server import SandboxInfo, SandboxServer, run_sandbox
 
 
 def test_run_sandbox_serves_versions_on_loopback() -> None:
-    """run_sandbox binds a free loopback port and returns before it returns."""
+    """run_sandbox binds a free loopback port and is serving by the time it returns."""
     with run_sandbox(seed="empty") as info:
         assert info.url.startswith("http://127.0.0.1:")
         response = httpx.get(f"{info.url}/services/data")
@@ -59,7 +59,7 @@ def test_tls_server_trusts_only_its_ca(tmp_path: Path) -> None:
 
 
 def test_ready_file_is_private_json(tmp_path: Path) -> None:
-    """The ready file holds url, client id and secret, CA and version, mode 0600."""
+    """The ready file contains url, client id and secret, CA and version, with mode 0600."""
     ready = tmp_path / "ready.json"
     with run_sandbox(seed="empty", ready_file=ready) as info:
         document = json.loads(ready.read_text())
