@@ -44,7 +44,7 @@ def test_request_fault_responses(
     code: str,
     message: str | None,
 ) -> None:
-    """Each request-level kind returns its status and errorCode instead of the org."""
+    """Each request-level kind returns its status and errorCode in place of the org's response."""
     _set_faults(fresh_sandbox, {"method": "POST", "path": "^/sobjects/Account$", "fault": fault, "times": 1})
     faulted = fresh_http.post("/sobjects/Account", json={"Name": "A"})
     retried = fresh_http.post("/sobjects/Account", json={"Name": "A"})

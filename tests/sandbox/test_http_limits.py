@@ -12,7 +12,7 @@ from sfseg.sandbox.server import SandboxInfo, run_sandbox
 
 
 def test_every_api_response_has_limit_info(fresh_http: httpx.Client) -> None:
-    """Success and error returns alike carry Sforce-Limit-Info: api-usage=used/max."""
+    """Success and error responses alike carry Sforce-Limit-Info: api-usage=used/max."""
     ok = fresh_http.get("/sobjects")
     missing = fresh_http.get("/sobjects/Nope__c")
     assert ok.headers["Sforce-Limit-Info"] == "api-usage=1/100000"
