@@ -130,8 +130,7 @@ class ParentShape:
         record: dict[str, Any] = {
             "attributes": {"type": shown_type, "url": record_url(api_version, sobject, record_id)}
         }
-        for item in self.items:
-            record[item.key] = item.build(row, api_version)
+        _fill(record, self.items, row, api_version)
         return record
 
     def child(self, key: str) -> Item | None:
@@ -158,13 +157,25 @@ class TypeOfShape:
             record: dict[str, Any] = {
                 "attributes": {"type": sobject, "url": record_url(api_version, sobject, record_id)}
             }
-            for item in self.branches.get(sobject, []):
-                record[item.key] = item.build(row, api_version)
+            _fill(record, self.branches.get(sobject, []), row, api_version)
             return record
         return None
 
 
 Item = Slot | AddressSlot | ChildSlot | ParentShape | TypeOfShape
+
+
+def _fill(record: dict[str, Any], items: list[Item], row: Row, api_version: str) -> None:
+    # Plain slots are inlined: a page of 2,000 rows with children builds tens of
+    # thousands of values, and the method call per value is most of the cost.
+    for item in items:
+        if item.__class__ is Slot:
+            slot = item
+            value = row[slot.column]
+            convert = slot.convert
+            record[slot.key] = value if convert is _identity or value is None else convert(value)
+        else:
+            record[item.key] = item.build(row, api_version)
 
 
 @dataclass
@@ -182,6 +193,5 @@ class RecordShape:
                 "url": record_url(api_version, self.sobject, row[self.id_column]),
             }
         }
-        for item in self.items:
-            record[item.key] = item.build(row, api_version)
+        _fill(record, self.items, row, api_version)
         return record
