@@ -210,3 +210,21 @@ def test_repr_hides_password() -> None:
     store = Store("postgresql+psycopg://sfseg:hunter2@127.0.0.1:1/sfseg", migrate=False)
     assert "hunter2" not in repr(store)
     assert "***" in repr(store)
+
+
+def _open_store(url: str) -> str | None:
+    with Store(url) as store:
+        return store.current_revision()
+
+
+@pytest.mark.slow  # spawns four Python processes
+def test_processes_open_new_store_at_once(store_url: str) -> None:
+    """Four processes opening one new store at once all end at the newest revision."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        revisions = pool.map(_open_store, [store_url] * 4)
+    with Store(store_url) as store:
+        head = store.head_revision()
+    assert revisions == [head] * 4

@@ -8,6 +8,7 @@ returning. The store holds no secrets: no tokens, no client secrets, no keys.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, or_, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -55,6 +57,8 @@ MIGRATIONS = "sfseg.segments.store:migrations"
 HEAD_REVISION_NAME = "head"
 # SQLite waits this long for another writer's lock before failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_S = 30
+# How long a process that lost a migration race waits for the winner to finish.
+MIGRATION_WAIT_S = 60
 
 # Serialises migrations of stores opened in this process; other processes are
 # serialised by the database (PostgreSQL advisory lock, SQLite write lock).
@@ -160,19 +164,43 @@ class Store:
             return MigrationContext.configure(connection).get_current_revision()
 
     def migrate(self) -> None:
-        """Upgrade the schema to the newest revision (a no-op when it is already there)."""
+        """Upgrade the schema to the newest revision (a no-op when it is already there).
+
+        Several processes may open a new store at once. PostgreSQL serialises them with
+        an advisory lock. SQLite commits each DDL statement on its own, so a process that
+        loses the race fails on a table the winner made; it then waits for the winner
+        to reach the newest revision instead of failing.
+        """
         config = self._alembic_config()
         head = ScriptDirectory.from_config(config).get_current_head()
         with _migrate_lock:
             if self.current_revision() == head:
                 return
-            with self.engine.begin() as connection:
-                if connection.dialect.name == "postgresql":
-                    connection.execute(
-                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY}
-                    )
-                config.attributes["connection"] = connection
-                command.upgrade(config, HEAD_REVISION_NAME)
+            try:
+                self._upgrade(config)
+            except DBAPIError:
+                if not self._wait_for_revision(head):
+                    raise
+
+    def _upgrade(self, config: Config) -> None:
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY}
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, HEAD_REVISION_NAME)
+
+    def _wait_for_revision(self, head: str | None) -> bool:
+        deadline = time.monotonic() + MIGRATION_WAIT_S
+        while time.monotonic() < deadline:
+            try:
+                if self.current_revision() == head:
+                    return True
+            except DBAPIError:
+                pass  # the other process is still writing the version table
+            time.sleep(0.1)
+        return False
 
     # --- sessions -------------------------------------------------------------
 
