@@ -11,6 +11,7 @@ call per page.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -280,7 +281,7 @@ class Bulk2:
         results: list[RecordResult | None],
         stopped: str | None,
     ) -> None:
-        uploaded = list(iter_csv_rows(part.data.decode("utf-8")))[1:]
+        uploaded = itertools.islice(iter_csv_rows(part.data.decode("utf-8")), 1, None)
         matcher = ResultMatcher(columns, zip(part.row_indexes, uploaded, strict=True))
         processed = int(info.get("numberRecordsProcessed") or 0)
         failed = int(info.get("numberRecordsFailed") or 0)

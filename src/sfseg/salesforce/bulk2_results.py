@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -100,24 +99,41 @@ _ResultBuilder = Callable[[dict[str, str]], BulkRowResult]
 class ResultMatcher:
     """Matches result CSV rows to the uploaded rows of one job.
 
-    Identical uploaded rows are interchangeable, so they are matched first come, first
-    served. Rows left unmatched after all three result files are reported by `missing`.
+    Identical uploaded rows are interchangeable, so they are matched in any order. Rows left unmatched after all three result files are reported by `missing`.
     """
 
     def __init__(self, columns: Sequence[str], uploaded: Iterable[tuple[int, Sequence[str]]]) -> None:
         self._columns = list(columns)
-        self._pending: dict[tuple[str, ...], deque[int]] = defaultdict(deque)
+        # A key maps to one input position, or to a list when rows repeat; a plain int
+        # keeps 100,000 pending rows in a few megabytes.
+        self._pending: dict[tuple[str, ...], int | list[int]] = {}
         self._indexes: list[int] = []
         for index, cells in uploaded:
-            self._pending[_row_key(cells)].append(index)
+            self._push(_row_key(cells), index)
             self._indexes.append(index)
         self.results: dict[int, BulkRowResult] = {}
 
+    def _push(self, key: tuple[str, ...], index: int) -> None:
+        current = self._pending.get(key)
+        if current is None:
+            self._pending[key] = index
+        elif isinstance(current, list):
+            current.append(index)
+        else:
+            self._pending[key] = [current, index]
+
     def _take(self, cells: Sequence[str]) -> int | None:
-        queue = self._pending.get(_row_key(cells))
-        if not queue:
+        key = _row_key(cells)
+        current = self._pending.get(key)
+        if current is None:
             return None
-        return queue.popleft()
+        if isinstance(current, int):
+            del self._pending[key]
+            return current
+        index = current.pop()
+        if not current:
+            del self._pending[key]
+        return index
 
     def _echoed(self, header: Sequence[str], row: Sequence[str]) -> list[str]:
         by_name = dict(zip(header, row, strict=False))
