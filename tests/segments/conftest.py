@@ -49,6 +49,14 @@ def _postgres_schema_url(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep errors.jsonl and any default store of a test in its temporary directory."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("SFSEG_DATA_DIR", str(path))
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty store URL on each backend (PostgreSQL skipped when not configured)."""
