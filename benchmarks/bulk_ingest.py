@@ -2,10 +2,10 @@
 
     python benchmarks/bulk_ingest.py [--members 100000]
 
-Creates the Contacts through Bulk too (reported separately), reads their ids back with
-a Bulk query, then times `client.bulk2.ingest("CampaignMember", "insert", ...)`: wall
-time, API calls and the client's peak Python memory during the ingest (tracemalloc;
-the input list is built before measuring and reported on its own).
+Creates the Contacts through Bulk too (reported separately) and reads their ids back
+with a Bulk query. Then it times `client.bulk2.ingest("CampaignMember", "insert", ...)`
+and reports wall time, API calls and the client's peak Python memory during the ingest
+(tracemalloc). The input list is built before measuring and reported on its own.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     python benchmarks/bulk_query.py [--rows 1000000] [--page-size 50000]
 
-The sandbox (in a child process) holds `--rows` Contacts written straight to its
+The sandbox (in a child process) contains `--rows` Contacts written straight to its
 tables. The client streams `SELECT Id, LastName, Email, CreatedDate FROM Contact` and
 records its Python memory (tracemalloc) every 100,000 rows: flat memory means the
 figures stay near one page's worth however many rows have been read.

@@ -11,6 +11,7 @@ import pytest
 from sfseg.salesforce import SalesforceClient
 from sfseg.salesforce.bulk2 import Bulk2, BulkJobError, PollPolicy
 from sfseg.sandbox.bulk import bulk_service
+from sfseg.sandbox.bulk.jobs import IngestJob
 from sfseg.sandbox.server import SandboxInfo
 
 FAST_POLL = PollPolicy(initial=0.01, factor=2.0, maximum=0.2)
@@ -23,6 +24,13 @@ def _bulk(client: SalesforceClient, **options: Any) -> Bulk2:
 def _column(info: SandboxInfo, sobject: str, field: str, record_id: str) -> Any:
     row = info.state.org.store.connection.execute(f'SELECT "{field}" FROM "{sobject}" WHERE Id = ?', (record_id,)).fetchone()
     return row[0]
+
+
+def _upload(info: SandboxInfo, job_id: str) -> bytes:
+    """Return the CSV the sandbox received for an ingest job."""
+    job = bulk_service(info.state).jobs[job_id]
+    assert isinstance(job, IngestJob)
+    return bytes(job.upload)
 
 
 def test_client_property_returns_bulk2(fresh_client: SalesforceClient) -> None:
@@ -41,8 +49,7 @@ def test_split_jobs_keep_multiline_record(fresh_client: SalesforceClient, fresh_
     assert result.partial is False
     descriptions = [_column(fresh_sandbox, "Contact", "Description", r.id) for r in result.records if r.id]
     assert descriptions == ["one", "line one\nline two\nline three", "three"]
-    service = bulk_service(fresh_sandbox.state)
-    uploads = [bytes(service.jobs[job_id].upload) for job_id in result.job_ids]  # type: ignore[attr-defined]
+    uploads = [_upload(fresh_sandbox, job_id) for job_id in result.job_ids]
     assert all(upload.startswith(b"LastName,Description\n") for upload in uploads)
     assert uploads[0].count(b"\n") == 5
     assert uploads[1] == b"LastName,Description\nThird,three\n"
@@ -56,7 +63,7 @@ def test_null_clears_and_absent_key_keeps(fresh_client: SalesforceClient, fresh_
     records = [{"Id": first, "Title": None}, {"Id": second, "Department": "Ops"}]
     result = _bulk(fresh_client).ingest("Contact", "update", records)
     assert result.succeeded == 2
-    upload = bytes(bulk_service(fresh_sandbox.state).jobs[result.job_ids[0]].upload)  # type: ignore[attr-defined]
+    upload = _upload(fresh_sandbox, result.job_ids[0])
     assert upload == f"Id,Title,Department\n{first},#N/A,\n{second},,Ops\n".encode()
     assert _column(fresh_sandbox, "Contact", "Title", first) is None
     assert _column(fresh_sandbox, "Contact", "Department", first) == "R&D"

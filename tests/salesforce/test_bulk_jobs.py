@@ -12,7 +12,7 @@ from sfseg.salesforce.bulk2_jobs import BulkJobError, JobKind, PollPolicy, wait_
 
 
 class _FakeClient:
-    """Answers job-info requests with a fixed sequence of states."""
+    """Returns job info with a fixed sequence of states, one per request."""
 
     def __init__(self, infos: list[dict[str, Any]]) -> None:
         self.infos = infos
