@@ -208,3 +208,22 @@ def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     converted = next(c for c in body["customers"] if c.startswith("00Q"))
     assert outcomes[converted]["object"] == "Contact"
     assert body["analyze"]["size"]["members"] == first["created"]
+
+
+def test_refresh_adds_matches(cli_env: SandboxInfo) -> None:
+    """`refresh` makes the membership equal the criteria's matches."""
+    assert _run("segments", "create", "US", "--where", WHERE).exit_code == 0
+    result = _run("segments", "refresh", "US", "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["counts"]["created"] == 2
+    assert body["state"] == "succeeded"
+
+
+def test_errors_by_segment(cli_env: SandboxInfo) -> None:
+    """`errors --segment` takes a segment name and lists only that segment's errors."""
+    assert _run("segments", "create", "US", "--where", WHERE).exit_code == 0
+    assert _run("analyze", "US", "--report", "00O000000000000AAA", "--json").exit_code == 0
+    entries = json.loads(_run("errors", "--segment", "US", "--json").stdout)
+    assert [(e["operation"], e["http_status"]) for e in entries] == [("analyze.report", 404)]
+    assert json.loads(_run("errors", "--segment", "seg_000000000000", "--json").stdout) == []

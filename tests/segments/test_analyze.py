@@ -331,3 +331,59 @@ def test_shared_opportunity_counted_once(sample_org: Any, module_store: Store) -
     assert (roles.count, roles.won, roles.won_amount) == (1, 1, Decimal("1234.5"))
     assert roles.average_deal_size == Decimal("1234.50")
     assert str(roles.last_close_date) == "2026-01-10"
+
+
+def test_lead_segment(sample_org: Any, module_store: Store) -> None:
+    """A lead segment reports lead sizes and the lead-only rating against all leads."""
+    hot = _sql(
+        sample_org,
+        """SELECT COUNT(*) FROM "Lead" WHERE "Rating" = 'Hot' AND "IsConverted" = 0 AND "IsDeleted" = 0""",
+    )[0][0]
+    ratings = dict(
+        _sql(
+            sample_org,
+            """SELECT "Rating", COUNT(*) FROM "Lead" WHERE "IsDeleted" = 0 GROUP BY "Rating" """,
+        )
+    )
+    with next_client(sample_org) as client:
+        created = create_segment(
+            client,
+            module_store,
+            "Hot leads",
+            "Rating = 'Hot' AND IsConverted = false",
+            target="lead",
+        )
+        assert created.counts == {"Lead": hot}
+        assert created.segment is not None
+        refresh_segment(client, module_store, created.segment.id)
+        analysis = analyze_segment(client, module_store, created.segment.id, include_report=False)
+    assert (analysis.size.members, analysis.size.leads, analysis.size.contacts) == (hot, hot, 0)
+    assert _values(analysis, "rating") == {
+        value: (hot if value == "Hot" else 0, n) for value, n in ratings.items()
+    }
+    assert "department" not in analysis.demographics
+
+
+def test_custom_fields(analyses: dict[str, Any], sample_org: Any, module_store: Store) -> None:
+    """--fields replaces the default demographics; each path is grouped on the object."""
+    texas = sum(1 for c in seed_contacts() if c.state == "Texas")
+    cities = dict(
+        _sql(
+            sample_org,
+            """
+        SELECT "MailingCity", COUNT(*) FROM "Contact" WHERE "MailingState" = 'Texas' AND "IsDeleted" = 0
+        GROUP BY "MailingCity" """,
+        )
+    )
+    with next_client(sample_org) as client:
+        analysis = analyze_segment(
+            client,
+            module_store,
+            analyses["texas"].segment.id,
+            fields=["MailingCity"],
+            include_report=False,
+        )
+    assert list(analysis.demographics) == ["MailingCity"]
+    counts = {v.value: v.count for v in analysis.demographics["MailingCity"].values if v.count}
+    assert counts == cities
+    assert sum(counts.values()) == texas
