@@ -197,6 +197,26 @@ def test_invalid_id_value(query_org: QueryOrg) -> None:
         ),
         ("SELECT Id, Id FROM Contact", "MALFORMED_QUERY", "duplicate field selected: Id"),
         (
+            "SELECT FIELDS(ALL) FROM Contact",
+            "MALFORMED_QUERY",
+            "The SOQL FIELDS function must have a LIMIT of at most 200",
+        ),
+        (
+            "SELECT FIELDS(CUSTOM) FROM Contact LIMIT 201",
+            "MALFORMED_QUERY",
+            "The SOQL FIELDS function must have a LIMIT of at most 200",
+        ),
+        (
+            "SELECT Id FROM Contact WHERE DISTANCE(MailingAddress, GEOLOCATION(1, 2), 'yd') < 5",
+            "MALFORMED_QUERY",
+            "DISTANCE measures in 'mi' or 'km'",
+        ),
+        (
+            "SELECT Id FROM Contact WHERE DISTANCE(LastName, GEOLOCATION(1, 2), 'mi') < 5",
+            "INVALID_FIELD",
+            "DISTANCE needs a location or address field, not LastName",
+        ),
+        (
             "SELECT Id FROM Contact ORDER BY COUNT(Id)",
             "MALFORMED_QUERY",
             "Aggregate functions in ORDER BY need GROUP BY or an aggregate select list",

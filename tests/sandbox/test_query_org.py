@@ -110,6 +110,8 @@ def build_org(**engine_options: Any) -> QueryOrg:
             "Interests__c": "GOLF;TENNIS",
             "MailingCity": "Paris",
             "MailingCountry": "France",
+            "MailingLatitude": 48.8566,
+            "MailingLongitude": 2.3522,
             "Tier__c": "G",
             "Code__c": "AbC",
             "HasOptedOutOfEmail": True,
@@ -127,6 +129,8 @@ def build_org(**engine_options: Any) -> QueryOrg:
             "Birthdate": "1985-01-31",
             "LeadSource": "Phone Inquiry",
             "Interests__c": "CHESS",
+            "MailingLatitude": 51.5074,
+            "MailingLongitude": -0.1278,
         },
         at=dt.datetime(2024, 5, 14, 23, 59, tzinfo=dt.UTC),
     )

@@ -224,20 +224,25 @@ def test_query_all_shows_is_deleted(query_org: QueryOrg) -> None:
 
 def test_compound_address_from_parts(query_org: QueryOrg) -> None:
     """MailingAddress is built from its part fields, keys sorted, null when all parts are."""
-    soql = "SELECT MailingAddress, Account.BillingAddress FROM Contact WHERE LastName = 'smith' ORDER BY FirstName"
-    jane, john = query_org.records(soql)
+    soql = (
+        "SELECT MailingAddress, Account.BillingAddress FROM Contact "
+        "WHERE LastName IN ('smith', 'Ångström') ORDER BY FirstName"
+    )
+    jane, john, zoe = query_org.records(soql)
     assert jane["MailingAddress"] == {
         "city": "Paris",
         "country": "France",
         "geocodeAccuracy": None,
-        "latitude": None,
-        "longitude": None,
+        "latitude": 48.8566,
+        "longitude": 2.3522,
         "postalCode": None,
         "state": None,
         "street": None,
     }
     assert jane["Account"]["BillingAddress"] is None
-    assert john["MailingAddress"] is None
+    assert john["MailingAddress"]["city"] is None
+    assert john["MailingAddress"]["longitude"] == -0.1278
+    assert zoe["MailingAddress"] is None
 
 
 def test_nested_child_subqueries(query_org: QueryOrg) -> None:
@@ -260,3 +265,41 @@ def test_iter_records_fills_child_subqueries(query_org: QueryOrg) -> None:
     acme, globex = list(query_org.engine.iter_records(soql))
     assert acme["Opportunities"] is None
     assert [o["Name"] for o in globex["Opportunities"]["records"]] == ["opp4"]
+
+
+PARIS = "GEOLOCATION(48.8566, 2.3522)"
+
+
+def test_distance_filters_sorts_and_selects(query_org: QueryOrg) -> None:
+    """DISTANCE over an address measures the great circle in km or mi."""
+    distance = f"DISTANCE(MailingAddress, {PARIS}, 'km')"
+    soql = f"SELECT FirstName, {distance} d FROM Contact WHERE {distance} < 500 ORDER BY {distance} DESC"
+    records = query_org.records(soql)
+    assert [r["FirstName"] for r in records] == ["John", "Jane"]
+    assert round(records[0]["d"]) == 344
+    assert records[1]["d"] == 0.0
+    miles = query_org.records(
+        f"SELECT DISTANCE(MailingAddress, {PARIS}, 'mi') FROM Contact WHERE FirstName = 'John'"
+    )
+    assert round(miles[0]["expr0"]) == 213
+
+
+def test_fields_custom_lists_custom_fields(query_org: QueryOrg) -> None:
+    """FIELDS(CUSTOM) selects every custom field in describe order."""
+    record = query_org.records(
+        f"SELECT FIELDS(CUSTOM) FROM Contact WHERE Id = '{query_org.ids['jane']}' LIMIT 1"
+    )[0]
+    assert list(record) == ["attributes", "Interests__c", "Tier__c", "Code__c"]
+    assert record["Code__c"] == "AbC"
+
+
+def test_fields_standard_skips_selected_fields(query_org: QueryOrg) -> None:
+    """FIELDS(STANDARD) adds the standard fields not already selected, compound addresses included."""
+    record = query_org.records(
+        f"SELECT Name, FIELDS(STANDARD) FROM Contact WHERE Id = '{query_org.ids['jane']}'"
+    )[0]
+    keys = list(record)
+    assert keys[:3] == ["attributes", "Name", "Id"]
+    assert keys.count("Name") == 1
+    assert "MailingAddress" in keys
+    assert "Interests__c" not in keys

@@ -126,6 +126,8 @@ def _function(scope: Scope, call: ast.FunctionCall) -> Operand:
         return _aggregate(scope, call, name)
     if name in _DATE_FUNCTIONS:
         return _date_function(scope, call, name)
+    if name == "DISTANCE":
+        return _distance(scope, call)
     if name == "TOLABEL" or name in _IDENTITY_FUNCTIONS:
         inner = compile_expression(scope, _single_argument(scope, call))
         return Operand(
@@ -174,6 +176,55 @@ def _aggregate(scope: Scope, call: ast.FunctionCall, name: str) -> Operand:
     if inner.type in {"multipicklist", "textarea", "boolean"}:
         raise _unsupported(scope, call, inner.name)
     return Operand(f"{name}({inner.sql})", inner.type, name, inner.field, None, True, name)
+
+
+def _coordinate_fields(compound: FieldSchema) -> tuple[str, str]:
+    """Latitude and longitude part names: `MailingLatitude` for `MailingAddress`,
+    `Loc__Latitude__s` for a custom location `Loc__c`."""
+    if compound.type == "address":
+        prefix = compound.name.removesuffix("Address")
+        return f"{prefix}Latitude", f"{prefix}Longitude"
+    stem = compound.name.removesuffix("__c")
+    return f"{stem}__Latitude__s", f"{stem}__Longitude__s"
+
+
+def _geolocation(scope: Scope, value: ast.Expression | ast.Value) -> tuple[float, float]:
+    if isinstance(value, ast.FunctionCall) and value.name.upper() == "GEOLOCATION":
+        numbers = [arg.value for arg in value.args if isinstance(arg, ast.NumberLiteral)]
+        if len(numbers) == 2 == len(value.args):
+            return float(numbers[0]), float(numbers[1])
+    msg = "DISTANCE takes GEOLOCATION(latitude, longitude) with two numbers as its second argument"
+    raise errors.malformed_query(msg, scope.context.soql, getattr(value, "position", None))
+
+
+def _distance(scope: Scope, call: ast.FunctionCall) -> Operand:
+    """DISTANCE(location or address field, GEOLOCATION(lat, lon), 'mi' | 'km')."""
+    soql = scope.context.soql
+    if len(call.args) != 3 or not isinstance(call.args[0], ast.FieldPath):
+        msg = "DISTANCE takes a location field, GEOLOCATION(latitude, longitude) and 'mi' or 'km'"
+        raise errors.malformed_query(msg, soql, call.position)
+    located = compile_expression(scope, call.args[0])
+    unit = call.args[2]
+    if not isinstance(unit, ast.StringLiteral) or unit.value not in {"mi", "km"}:
+        msg = "DISTANCE measures in 'mi' or 'km'"
+        raise errors.malformed_query(msg, soql, call.position)
+    if (
+        located.resolved is None
+        or located.field is None
+        or located.type not in {"address", "location"}
+    ):
+        reason = f"DISTANCE needs a location or address field, not {located.name}"
+        raise errors.invalid_field(soql, call.position, reason)
+    target = located.resolved.node.targets[0]
+    columns = []
+    for part in _coordinate_fields(located.field):
+        schema_field = target.sobject.field(part)
+        if schema_field is None:
+            raise errors.unknown_column(soql, call.args[0].position, part, target.sobject.name)
+        columns.append(target.column(schema_field.name))
+    latitude, longitude = _geolocation(scope, call.args[1])
+    sql = f"sf_distance({columns[0]}, {columns[1]}, {latitude!r}, {longitude!r}, '{unit.value}')"
+    return Operand(sql, "double", "DISTANCE", None, None, False, "DISTANCE")
 
 
 def _date_function(scope: Scope, call: ast.FunctionCall, name: str) -> Operand:

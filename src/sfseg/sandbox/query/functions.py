@@ -12,6 +12,7 @@ every letter and are used when a literal has non-ASCII characters.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from decimal import Decimal
@@ -86,6 +87,27 @@ def _multipicklist_equals(value: str | None, wanted: str) -> int | None:
     return int(split_multipicklist(wanted) == split_multipicklist(value))
 
 
+# Mean Earth radius (IUGG), for the great-circle distances of DISTANCE().
+_EARTH_RADIUS = {"km": 6371.0088, "mi": 3958.7613}
+
+
+def _distance(
+    latitude: float | None,
+    longitude: float | None,
+    to_latitude: float,
+    to_longitude: float,
+    unit: str,
+) -> float | None:
+    """Great-circle (haversine) distance between two points in degrees, in `unit`."""
+    if latitude is None or longitude is None:
+        return None
+    phi1, phi2 = math.radians(latitude), math.radians(to_latitude)
+    half_dphi = (phi2 - phi1) / 2
+    half_dlambda = math.radians(to_longitude - longitude) / 2
+    h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
+    return 2 * _EARTH_RADIUS[unit] * math.asin(min(1.0, math.sqrt(h)))
+
+
 def register_functions(connection: sqlite3.Connection) -> None:
     """Register the `sf_*` functions on `connection` (safe to call more than once)."""
     # typeshed types aggregate results as int only; SQLite takes any SQL value.
@@ -95,3 +117,4 @@ def register_functions(connection: sqlite3.Connection) -> None:
     connection.create_function("sf_like", 2, _like, deterministic=True)
     connection.create_function("sf_mp_has", 2, _multipicklist_has, deterministic=True)
     connection.create_function("sf_mp_eq", 2, _multipicklist_equals, deterministic=True)
+    connection.create_function("sf_distance", 5, _distance, deterministic=True)

@@ -24,7 +24,10 @@ from sfseg.sandbox.query.shape import (
 from sfseg.sandbox.query.sql import identifier
 from sfseg.soql import ast
 
-__all__ = ["compile_order_by", "compile_records"]
+__all__ = ["FIELDS_LIMIT", "compile_order_by", "compile_records"]
+
+# FIELDS(ALL) and FIELDS(CUSTOM) need a LIMIT of at most 200 rows.
+FIELDS_LIMIT = 200
 
 
 def compile_records(
@@ -89,6 +92,7 @@ class _RecordBuilder:
         id_column = self.columns.add(self.scope.root.targets[0].column("Id"))
         self.shape = RecordShape(sobject.name, id_column)
         self.children: list[ChildPlan] = []
+        self.unnamed = 0
 
     def build(self) -> RecordPlan:
         for item in self.query.select:
@@ -125,10 +129,25 @@ class _RecordBuilder:
     # --- fields and parents ---------------------------------------------------
 
     def _add_field(self, item: ast.SelectField) -> None:
-        operand = compile_expression(self.scope, item.expression)
+        expression = item.expression
+        if isinstance(expression, ast.FunctionCall) and expression.name.upper() == "FIELDS":
+            self._add_fields_function(expression)
+            return
+        operand = compile_expression(self.scope, expression)
+        if operand.function == "DISTANCE":
+            key = item.alias or f"expr{self.unnamed}"
+            self.unnamed += item.alias is None
+            self.shape.items.append(
+                Slot(key, self.columns.add(operand.sql), converter_for("double"))
+            )
+            return
         if operand.resolved is None:
             reason = f"Field must be grouped or aggregated: {operand.name}"
             raise errors.malformed_query(reason)
+        if operand.type == "location":
+            position = getattr(expression, "position", None)
+            reason = f"Selecting the location field {operand.name} is not supported; select its latitude and longitude fields"
+            raise errors.invalid_field(self.context.soql, position, reason)
         convert = converter_for(operand.type)
         if operand.function == "TOLABEL":
             convert = _label_converter(operand)
@@ -140,6 +159,25 @@ class _RecordBuilder:
             items.append(AddressSlot(operand.name, operand.field, columns))
             return
         items.append(Slot(operand.name, self.columns.add(operand.sql), convert))
+
+    def _add_fields_function(self, call: ast.FunctionCall) -> None:
+        """FIELDS(ALL | STANDARD | CUSTOM): every such field of the object, in describe order."""
+        soql = self.context.soql
+        argument = call.args[0] if len(call.args) == 1 else None
+        kind = argument.dotted.upper() if isinstance(argument, ast.FieldPath) else ""
+        if kind not in {"ALL", "STANDARD", "CUSTOM"}:
+            msg = "FIELDS() takes ALL, STANDARD or CUSTOM"
+            raise errors.malformed_query(msg, soql, call.position)
+        limit = self.query.limit
+        if kind != "STANDARD" and (limit is None or limit > FIELDS_LIMIT):
+            msg = f"The SOQL FIELDS function must have a LIMIT of at most {FIELDS_LIMIT}"
+            raise errors.malformed_query(msg, soql, call.position)
+        taken = {item.key.lower() for item in self.shape.items}
+        for schema_field in self.scope.sobject.fields.values():
+            wanted = kind == "ALL" or schema_field.custom == (kind == "CUSTOM")
+            if not wanted or schema_field.type == "location" or schema_field.name.lower() in taken:
+                continue
+            self._add_field(ast.SelectField(ast.FieldPath((schema_field.name,), call.position)))
 
     def _check_duplicate(self, items: list[Item], key: str) -> None:
         if any(isinstance(i, Slot | AddressSlot) and i.key.lower() == key.lower() for i in items):

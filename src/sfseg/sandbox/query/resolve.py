@@ -25,6 +25,8 @@ MAX_PARENT_DEPTH = 5
 
 # The pseudo-field naming the object a polymorphic relationship points to (`Who.Type`).
 TYPE_FIELD = "Type"
+# Compound fields have no column of their own; their parts do.
+_COMPOUND_TYPES = frozenset({"address", "location"})
 
 
 @dataclass
@@ -189,10 +191,10 @@ class Scope:
             return self._polymorphic_field(node, name, position)
         target = node.targets[0]
         found = target.sobject.field(name)
-        if found is None or (not found.is_stored and found.type != "address"):
+        if found is None or (not found.is_stored and found.type not in _COMPOUND_TYPES):
             raise errors.unknown_column(self.context.soql, position, name, target.sobject.name)
         if not found.is_stored:
-            # A compound address has no column; the record builder reads its parts.
+            # A compound field has no column; the record builder or DISTANCE reads its parts.
             return Resolved("NULL", str(found.type), found.name, node, found)
         return Resolved(target.column(found.name), str(found.type), found.name, node, found)
 
