@@ -138,7 +138,7 @@ def test_statement_too_long(query_org: QueryOrg) -> None:
     ],
 )
 def test_filter_value_of_wrong_type(query_org: QueryOrg, where: str, message: str) -> None:
-    """A value of the wrong kind for the field answers INVALID_FIELD with the type it needs."""
+    """A value of the wrong kind for the field raises INVALID_FIELD with the type it needs."""
     error = query_error(query_org, f"SELECT Id FROM Contact WHERE {where}")
     assert error.error_code == "INVALID_FIELD"
     assert error.message.endswith("\n" + message)
@@ -146,7 +146,7 @@ def test_filter_value_of_wrong_type(query_org: QueryOrg, where: str, message: st
 
 
 def test_invalid_id_value(query_org: QueryOrg) -> None:
-    """A malformed id in a filter answers INVALID_QUERY_FILTER_OPERATOR."""
+    """A malformed id in a filter raises INVALID_QUERY_FILTER_OPERATOR."""
     error = query_error(query_org, "SELECT Id FROM Contact WHERE AccountId = '001xyz'")
     assert error.error_code == "INVALID_QUERY_FILTER_OPERATOR"
     assert error.message.endswith("\ninvalid ID field: 001xyz")
@@ -264,7 +264,7 @@ def test_invalid_id_value(query_org: QueryOrg) -> None:
     ],
 )
 def test_semantic_errors(query_org: QueryOrg, soql: str, code: str, ending: str) -> None:
-    """Each misuse answers its Salesforce errorCode with the reason last."""
+    """Each misuse raises its Salesforce errorCode with the reason last."""
     error = query_error(query_org, soql)
     assert error.error_code == code
     assert error.message.endswith(ending)

@@ -214,7 +214,7 @@ def test_count_through_two_parent_joins(query_org: QueryOrg) -> None:
 
 
 def test_case_sensitive_field_keeps_case(query_org: QueryOrg) -> None:
-    """A field whose describe says caseSensitive compares with case."""
+    """A field flagged caseSensitive in describe compares with case."""
     assert last_names(query_org, "Code__c = 'AbC'") == ["Smith"]
     assert last_names(query_org, "Code__c = 'abc'") == []
     assert last_names(query_org, "Code__c IN ('ABC', 'abc')") == []

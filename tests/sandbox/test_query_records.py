@@ -246,7 +246,7 @@ def test_compound_address_from_parts(query_org: QueryOrg) -> None:
 
 
 def test_nested_child_subqueries(query_org: QueryOrg) -> None:
-    """A child subquery may hold its own child subquery, answered per child."""
+    """A child subquery may contain its own child subquery, filled in per child."""
     soql = (
         "SELECT Name, (SELECT LastName, (SELECT Subject FROM Tasks) FROM Contacts "
         "ORDER BY LastName DESC) FROM Account WHERE Name = 'Acme'"

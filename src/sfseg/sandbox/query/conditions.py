@@ -306,8 +306,8 @@ class ConditionCompiler:
 def _like_pattern(value: ast.StringLiteral) -> str:
     """Translate a SOQL LIKE pattern to SQLite's, with `\\` as the escape character.
 
-    The parser keeps the pairs `\\\\`, `\\%` and `\\_` of a LIKE value as written, which
-    is SQLite's escape syntax already; any other backslash is a literal one.
+    The parser keeps the pairs `\\\\`, `\\%` and `\\_` of a LIKE value as written, and
+    that is SQLite's escape syntax already. Any other backslash is a literal one.
     """
     out: list[str] = []
     text = value.value

@@ -70,7 +70,7 @@ def _like(value: str | None, pattern: str | None) -> int | None:
 
 
 def split_multipicklist(value: str | None) -> set[str]:
-    """The case-folded values of a stored multi-select picklist (`a;b;c`)."""
+    """Split a stored multi-select picklist (`a;b;c`) into case-folded values."""
     if not value:
         return set()
     return {part.strip().casefold() for part in value.split(";") if part.strip()}

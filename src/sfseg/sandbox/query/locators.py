@@ -4,9 +4,9 @@ A cursor keeps the compiled plan, never the rows. An ordered result also keeps t
 ids of the whole result in order (8 bytes a row in an `array`), and each page is read
 again by row id. A result in row id order keeps only the last row id before each page,
 so memory per open cursor stays flat whatever the row width. A cursor that has not been
-used for `idle_timeout` seconds expires; the oldest cursors are dropped first when
-more than `max_open` are open (older SOAP documentation: 15 minutes idle, 10 open
-cursors per user; the sandbox allows more, because tests share one user).
+used for `idle_timeout` seconds expires. When more than `max_open` are open, the least
+recently used go first. Older SOAP documentation gives 15 minutes idle and 10 open
+cursors per user; the sandbox allows more cursors, because its tests share one user.
 """
 
 from __future__ import annotations

@@ -116,13 +116,15 @@ class RecordPlan:
         return sql + f" LIMIT ? OFFSET {self.offset or 0}"
 
     def offset_sql(self) -> str:
-        """Up to `?` rows after skipping `?` rows (bound in that order), for a keyset
-        cursor asked for an offset it did not hand out; the row id is the last column."""
+        """Select up to `?` rows after skipping `?` rows (bound in that order).
+
+        A range-read cursor uses it for an offset it did not hand out. The row id is
+        the last column."""
         sql = self.statement(f"{self.columns.sql()}, {self.rowid}", with_limit=False)
         return sql + " LIMIT ? OFFSET ?"
 
     def page_sql(self) -> str:
-        """The rows whose row ids are bound as one JSON array; the row id is the last column."""
+        """Select the rows whose row ids are bound as one JSON array, with the row id last."""
         sql = f"SELECT {self.columns.sql()}, {self.rowid} FROM {self.from_sql} WHERE {self.rowid} IN {JSON_VALUES}"
         if self.deleted_filter:
             sql += f" AND {self.deleted_filter}"

@@ -133,24 +133,22 @@ class _RecordBuilder:
         if isinstance(expression, ast.FunctionCall) and expression.name.upper() == "FIELDS":
             self._add_fields_function(expression)
             return
+
         operand = compile_expression(self.scope, expression)
         if operand.function == "DISTANCE":
-            key = item.alias or f"expr{self.unnamed}"
-            self.unnamed += item.alias is None
-            self.shape.items.append(
-                Slot(key, self.columns.add(operand.sql), converter_for("double"))
-            )
+            self._add_distance(operand, item.alias)
             return
         if operand.resolved is None:
             reason = f"Field must be grouped or aggregated: {operand.name}"
             raise errors.malformed_query(reason)
         if operand.type == "location":
             position = getattr(expression, "position", None)
-            reason = f"Selecting the location field {operand.name} is not supported; select its latitude and longitude fields"
+            reason = (
+                f"Selecting the location field {operand.name} is not supported; "
+                "select its latitude and longitude fields"
+            )
             raise errors.invalid_field(self.context.soql, position, reason)
-        convert = converter_for(operand.type)
-        if operand.function == "TOLABEL":
-            convert = _label_converter(operand)
+
         items = self._parent_items(operand.resolved.node)
         self._check_duplicate(items, operand.name)
         if operand.type == "address" and operand.field is not None:
@@ -158,7 +156,17 @@ class _RecordBuilder:
             columns = {name: self.columns.add(sql) for name, sql in parts.items()}
             items.append(AddressSlot(operand.name, operand.field, columns))
             return
+        convert = converter_for(operand.type)
+        if operand.function == "TOLABEL":
+            convert = _label_converter(operand)
         items.append(Slot(operand.name, self.columns.add(operand.sql), convert))
+
+    def _add_distance(self, operand: Operand, alias: str | None) -> None:
+        # An unaliased DISTANCE is named like an unaliased aggregate: expr0, expr1, ...
+        key = alias or f"expr{self.unnamed}"
+        self.unnamed += alias is None
+        column = self.columns.add(operand.sql)
+        self.shape.items.append(Slot(key, column, converter_for("double")))
 
     def _add_fields_function(self, call: ast.FunctionCall) -> None:
         """FIELDS(ALL | STANDARD | CUSTOM): every such field of the object, in describe order."""
