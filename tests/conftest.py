@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 def _serve(**options: Any) -> Iterator[SandboxInfo]:
     stack = ExitStack()
     try:
-        info = stack.enter_context(run_sandbox(**options))
+        # The next test need not wait for this server's port to close.
+        info = stack.enter_context(run_sandbox(wait_on_exit=False, **options))
     except Exception as exc:  # any failure to start is reported the same way
         pytest.fail(
             f"The sandbox server did not start with {options}: {type(exc).__name__}: {exc}. "

@@ -178,11 +178,22 @@ class SandboxServer:
         while self._thread is not None and self._thread.is_alive():
             self._thread.join(0.5)
 
-    def stop(self, *, force: bool = False) -> None:
-        """Stop serving; `force` skips waiting for open connections and running requests."""
+    def stop(self, *, force: bool = False, wait: bool = True) -> None:
+        """Stop serving.
+
+        `force` skips waiting for open connections and running requests. With `wait`
+        False the call returns at once and the server finishes stopping in the
+        background (uvicorn takes about 0.2 s), which test fixtures use.
+        """
         if self._server is not None:
             self._server.should_exit = True
             self._server.force_exit = force
+        if wait:
+            self._finish()
+        else:
+            threading.Thread(target=self._finish, name="sfseg-sandbox-stop", daemon=True).start()
+
+    def _finish(self) -> None:
         if self._thread is not None:
             self._thread.join(_STOP_TIMEOUT_SECONDS)
         self._cleanup()
@@ -194,12 +205,15 @@ class SandboxServer:
 
 
 @contextmanager
-def run_sandbox(*, seed: str = "sample", tls: bool = False, **options: Any) -> Iterator[SandboxInfo]:
+def run_sandbox(
+    *, seed: str = "sample", tls: bool = False, wait_on_exit: bool = True, **options: Any
+) -> Iterator[SandboxInfo]:
     """Run a sandbox on a free loopback port for the duration of the `with` block.
 
     `options` are `SandboxConfig` fields (`api_limit=`, `token_ttl=`, `max_concurrent=`,
     `faults=`, `latency_ms=`, ...). With `tls=True` the URL is https and `ca_file` names
-    the CA to trust. Raises SandboxStartError when the server does not come up.
+    the CA to trust. With `wait_on_exit` False, leaving the block does not wait for the
+    port to close. Raises SandboxStartError when the server does not come up.
     """
     config = SandboxConfig(seed=seed, tls=tls, **options)
     server = SandboxServer(config)
@@ -207,5 +221,5 @@ def run_sandbox(*, seed: str = "sample", tls: bool = False, **options: Any) -> I
     try:
         yield info
     finally:
-        # The block is over, so nothing still in flight needs an answer.
-        server.stop(force=True)
+        # The block is over, so nothing still in flight needs a response.
+        server.stop(force=True, wait=wait_on_exit)
