@@ -52,6 +52,8 @@ _HEADERS_TOO_LARGE_HTML = (
 _API_PATH = re.compile(r"^/services/data/v(?P<version>[^/]+)(?P<rest>/.*)?$")
 _SESSION_EXPIRED = "Session expired or invalid"
 _LOCK_MESSAGE = "unable to obtain exclusive access to this record"
+# NOTE: the texts of SERVER_UNAVAILABLE, QUERY_TIMEOUT and the 500 UNKNOWN_EXCEPTION are
+# not confirmed from a captured body; clients should branch on status and errorCode only.
 _UNAVAILABLE_MESSAGE = "Server temporarily unavailable. Please try again later."
 _QUERY_TIMEOUT_MESSAGE = "Your query request was running for too long."
 _INTERNAL_ERROR_MESSAGE = (
