@@ -295,7 +295,12 @@ def resume_job(
     """Continue a job that was stopped (daily limit) or killed, from its journal.
 
     Items with a recorded outcome are left alone; items sent without a recorded
-    response are looked up before anything is sent again.
+    response are looked up before anything is sent again. A `partial` job sends its
+    failed rows again.
+
+    NOTE: nothing stops two processes from resuming the same job at once; the
+    membership stays exact (a second insert is `DUPLICATE_VALUE`), but the recorded
+    outcomes of the two runs may disagree.
 
     Raises:
         JobNotFoundError: no such job.

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sfseg.salesforce import CompositeSubresponse, RecordResult, SalesforceClient
+from sfseg.salesforce.bulk2 import NOT_PROCESSED_CODE
 from sfseg.salesforce.errors import (
     QuotaExceededError,
     RetriableAPIError,
@@ -406,7 +407,11 @@ class Writer:
         retry: list[ItemState] = []
         settled: list[ItemState] = []
         for item, row in zip(items, result.records, strict=True):
-            if self._record_row(item, _bulk_row(row)):
+            if _not_processed(row):
+                # No result for the row: it may or may not have been written, so it is
+                # looked up and, if absent, sent again through REST.
+                retry.append(item)
+            elif self._record_row(item, _bulk_row(row)):
                 settled.append(item)
             else:
                 retry.append(item)
@@ -447,6 +452,10 @@ def _first_error(body: Any, status: int) -> tuple[str | None, str, list[str]]:
         code = str(first.get("errorCode") or first.get("statusCode") or "") or None
         return code, str(first.get("message") or ""), [str(f) for f in first.get("fields") or ()]
     return None, f"HTTP {status} from the Collections subrequest", []
+
+
+def _not_processed(row: RecordResult) -> bool:
+    return not row.success and any(error.status_code == NOT_PROCESSED_CODE for error in row.errors)
 
 
 def _bulk_row(row: RecordResult) -> Mapping[str, Any]:
