@@ -162,3 +162,19 @@ def test_fixture_fails_clearly_when_server_cannot_start() -> None:
 
     with pytest.raises(pytest.fail.Exception, match="The sandbox server did not start .*unknown seed"):
         next(_serve(seed="no-such-seed"))
+
+
+def test_db_file_keeps_records(tmp_path: Path) -> None:
+    """With db= the org lives in an SQLite file, and a new server on it sees earlier writes."""
+    database = tmp_path / "org.db"
+    with run_sandbox(seed="empty", db=database) as info:
+        headers = {"Authorization": f"Bearer {info.access_token()}"}
+        created = httpx.post(f"{info.data_url}/sobjects/Account", json={"Name": "Kept"}, headers=headers)
+    with run_sandbox(seed="empty", db=database) as info:
+        headers = {"Authorization": f"Bearer {info.access_token()}"}
+        found = httpx.get(
+            f"{info.data_url}/query", params={"q": "SELECT Id, Name FROM Account"}, headers=headers
+        ).json()
+    assert created.status_code == 201
+    assert found["totalSize"] == 1
+    assert found["records"][0]["Id"] == created.json()["id"]
