@@ -65,17 +65,25 @@ def _clients(service: RunningService, store: Store) -> Iterator[Api]:
     _info, write_key = create_key(store, "writer")
     _info, read_key = create_key(store, "reader", read_only=True)
     with (
-        httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {write_key}"}, timeout=60) as write,
-        httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {read_key}"}, timeout=60) as read,
+        httpx.Client(
+            base_url=service.url, headers={"Authorization": f"Bearer {write_key}"}, timeout=60
+        ) as write,
+        httpx.Client(
+            base_url=service.url, headers={"Authorization": f"Bearer {read_key}"}, timeout=60
+        ) as read,
         httpx.Client(base_url=service.url, timeout=60) as anonymous,
     ):
         yield Api(service, store, write, read, anonymous, write_key, read_key)
 
 
-@pytest.fixture
-def api(sandbox: SandboxInfo, store: Store) -> Iterator[Api]:
-    """The service on the shared sample-org sandbox."""
-    with run_service(service_config(sandbox), store=store) as service:
+@pytest.fixture(scope="module")
+def api(sandbox: SandboxInfo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """The service on the shared sample-org sandbox, one per test module."""
+    path = tmp_path_factory.mktemp("service") / "service.db"
+    with (
+        Store(f"sqlite:///{path}") as store,
+        run_service(service_config(sandbox), store=store) as service,
+    ):
         yield from _clients(service, store)
 
 

@@ -1,71 +1,46 @@
-"""Request body size limit, checked before the body is read.
+"""Request body size limit.
 
-A declared `Content-Length` over the limit gets 413 at once; a body sent without one
-(chunked) is counted as it arrives and cut off with 413 when it passes the limit.
+A declared `Content-Length` over the limit gets 413 before the body is read. A body
+sent without one (chunked) is counted by Starlette's `RequestBodyLimitMiddleware`,
+which FastAPI turns into a 413 `HTTPException` once the body passes the limit; the
+problem handler words both the same way with `too_large_detail`.
 """
 
 from __future__ import annotations
 
-from fastapi import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sfseg.service.problems import HTTP_PROBLEMS, problem_response
 
-__all__ = ["BodySizeLimit"]
+__all__ = ["LIMIT_SCOPE_KEY", "BodySizeLimit", "too_large_detail"]
+
+LIMIT_SCOPE_KEY = "sfseg.max_body_bytes"
 
 
-class _TooLargeError(HTTPException):
-    """Raised from `receive`; an HTTPException so that FastAPI's body parsing passes it on."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(status_code=413, detail=detail)
+def too_large_detail(max_bytes: int, size: int | None = None) -> str:
+    what = "request body" if size is None else f"request body of {size:,} bytes"
+    return (
+        f"{what} is over the limit of {max_bytes:,} bytes; split the customer ids over "
+        "several requests"
+    )
 
 
 class BodySizeLimit:
     """ASGI middleware answering 413 for request bodies over `max_bytes`."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
+        self.app = RequestBodyLimitMiddleware(app, max_body_size=max_bytes)
         self.max_bytes = max_bytes
-
-    def _detail(self, size: str) -> str:
-        return (
-            f"request body of {size} bytes is over the limit of {self.max_bytes:,} bytes; "
-            "split the customer ids over several requests"
-        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope[LIMIT_SCOPE_KEY] = self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            response = problem_response(HTTP_PROBLEMS[413], self._detail(f"{int(declared):,}"))
-            await response(scope, receive, send)
+            detail = too_large_detail(self.max_bytes, int(declared))
+            await problem_response(HTTP_PROBLEMS[413], detail)(scope, receive, send)
             return
-
-        received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLargeError(self._detail(f"over {self.max_bytes:,}"))
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLargeError as exc:
-            if started:
-                raise
-            response = problem_response(HTTP_PROBLEMS[413], str(exc.detail))
-            await response(scope, receive, send)
+        await self.app(scope, receive, send)

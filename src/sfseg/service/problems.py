@@ -76,12 +76,21 @@ HTTP_PROBLEMS = {
 }
 
 
-def _http_exception(_request: Request, exc: Exception) -> JSONResponse:
+def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     problem = HTTP_PROBLEMS.get(exc.status_code) or Problem(
         "http-error", "HTTP error", exc.status_code
     )
-    return problem_response(problem, str(exc.detail))
+    detail = str(exc.detail)
+    # The body-size middleware leaves its limit in the scope, so that a body cut off
+    # while streaming is explained like one refused by its Content-Length.
+    limit = request.scope.get("sfseg.max_body_bytes")
+    if exc.status_code == 413 and isinstance(limit, int):
+        detail = (
+            f"request body is over the limit of {limit:,} bytes; split the customer ids over "
+            "several requests"
+        )
+    return problem_response(problem, detail)
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
