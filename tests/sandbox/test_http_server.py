@@ -178,3 +178,26 @@ def test_db_file_keeps_records(tmp_path: Path) -> None:
     assert created.status_code == 201
     assert found["totalSize"] == 1
     assert found["records"][0]["Id"] == created.json()["id"]
+
+
+def test_record_errors_from_any_route() -> None:
+    """A RecordError escaping a plain FastAPI route becomes Salesforce's error array."""
+    from sfseg.sandbox.app import create_app
+    from sfseg.sandbox.org import RecordError
+
+    app = create_app(SandboxConfig(seed="empty"))
+
+    @app.get("/raises")
+    def raises() -> None:
+        raise RecordError("INVALID_FIELD", "No such column 'X' on entity 'Contact'.", ["X"])
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as client:
+            return await client.get("/raises")
+
+    response = asyncio.run(call())
+    assert response.status_code == 400
+    assert response.json() == [
+        {"message": "No such column 'X' on entity 'Contact'.", "errorCode": "INVALID_FIELD", "fields": ["X"]}
+    ]

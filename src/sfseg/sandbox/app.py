@@ -11,7 +11,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from sfseg.sandbox.config import SandboxConfig
+from sfseg.sandbox.metadata import RecordError
 from sfseg.sandbox.middleware import SandboxGateway
+from sfseg.sandbox.query import QueryError
 from sfseg.sandbox.routes import all_endpoints, bulk, reports
 from sfseg.sandbox.routes.admin import router as admin_router
 from sfseg.sandbox.routes.deps import (
@@ -57,6 +59,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body("UNKNOWN_EXCEPTION", str(exc.detail)), exc.status_code)
 
 
+async def _record_error(request: Request, exc: Exception) -> Response:
+    # Routes outside the operation table (bulk, reports) may let these escape.
+    status = int(getattr(exc, "http_status", 400))
+    body = error_body(
+        str(getattr(exc, "error_code", "UNKNOWN_EXCEPTION")),
+        str(getattr(exc, "message", exc)),
+        list(getattr(exc, "fields", None) or []),
+    )
+    return JSONResponse(body, status_code=status)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     logger.error("%s %s failed: %r", request.method, request.url.path, exc, exc_info=exc)
     message = f"An unexpected error occurred in the sandbox: {type(exc).__name__}"
@@ -83,6 +96,8 @@ def create_app(config: SandboxConfig, *, state: SandboxState | None = None) -> F
     app.include_router(reports.router, prefix=API_PREFIX)
 
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RecordError, _record_error)
+    app.add_exception_handler(QueryError, _record_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(SandboxGateway, state=state)
     return app
