@@ -172,3 +172,25 @@ def test_query_include_deleted(fresh_client: SalesforceClient, fresh_sandbox: Sa
     org.delete("Contact", gone)
     assert list(_bulk(fresh_client).query("SELECT Id FROM Contact")) == []
     assert [row["Id"] for row in _bulk(fresh_client).query("SELECT Id FROM Contact", include_deleted=True)] == [gone]
+
+
+def test_concurrent_ingests_keep_their_results(fresh_client: SalesforceClient, fresh_sandbox: SandboxInfo) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(prefix: str) -> list[str | None]:
+        records = [{"LastName": f"{prefix} {i:02d}"} for i in range(40)]
+        return [r.id for r in _bulk(fresh_client).ingest("Contact", "insert", records, field_types={}).records]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        left, right = pool.map(write, ["Left", "Right"])
+    assert [_column(fresh_sandbox, "Contact", "LastName", i or "") for i in left] == [f"Left {i:02d}" for i in range(40)]
+    assert [_column(fresh_sandbox, "Contact", "LastName", i or "") for i in right] == [f"Right {i:02d}" for i in range(40)]
+
+
+def test_server_error_on_results_retried(fresh_client: SalesforceClient, fresh_sandbox: SandboxInfo) -> None:
+    fresh_sandbox.state.faults.configure(
+        {"seed": 3, "rules": [{"method": "GET", "path": "successfulResults", "fault": "SERVER_UNAVAILABLE", "times": 1}]}
+    )
+    result = _bulk(fresh_client).ingest("Contact", "insert", [{"LastName": "A"}, {"LastName": "B"}], field_types={})
+    assert result.succeeded == 2
+    assert fresh_sandbox.state.faults.describe()["rules"][0]["fired"] == 1
