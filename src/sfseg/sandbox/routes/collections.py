@@ -1,7 +1,7 @@
 """sObject Collections: create, update, upsert, delete and retrieve up to 200 records
 in one call (`/composite/sobjects`).
 
-Record errors never fail the call: the answer is 200 with one result per record, in
+Record errors never fail the call: the response is 200 with one result per record, in
 input order, whose errors use the key `statusCode` (top-level REST errors use
 `errorCode`). A failed create has no `id` key. With `allOrNone` one failure rolls
 every write back and the other records report ALL_OR_NONE_OPERATION_ROLLED_BACK.
@@ -128,7 +128,7 @@ def _run_each(
     return outcomes
 
 
-def _answer(outcomes: list[_Outcome]) -> ApiResponse:
+def _results_response(outcomes: list[_Outcome]) -> ApiResponse:
     return ApiResponse(200, [outcome.to_json() for outcome in outcomes])
 
 
@@ -149,7 +149,7 @@ def create(state: SandboxState, request: RestRequest) -> ApiResponse:
             return
         outcome.id = state.org.create(sobject, fields)
 
-    return _answer(_run_each(state, request, records, all_or_none, write))
+    return _results_response(_run_each(state, request, records, all_or_none, write))
 
 
 def update(state: SandboxState, request: RestRequest) -> ApiResponse:
@@ -170,7 +170,7 @@ def update(state: SandboxState, request: RestRequest) -> ApiResponse:
             return
         state.org.update(sobject, record_id, fields)
 
-    return _answer(_run_each(state, request, records, all_or_none, write))
+    return _results_response(_run_each(state, request, records, all_or_none, write))
 
 
 def upsert(state: SandboxState, request: RestRequest) -> ApiResponse:
@@ -200,7 +200,7 @@ def upsert(state: SandboxState, request: RestRequest) -> ApiResponse:
         outcome.id, outcome.created = record_id, created
         outcome.keep_id_on_failure = True
 
-    return _answer(_run_each(state, request, records, all_or_none, write))
+    return _results_response(_run_each(state, request, records, all_or_none, write))
 
 
 def delete(state: SandboxState, request: RestRequest) -> ApiResponse:
@@ -220,7 +220,7 @@ def delete(state: SandboxState, request: RestRequest) -> ApiResponse:
         outcome.keep_id_on_failure = True
         state.org.delete(schema.name, record_id)
 
-    return _answer(_run_each(state, request, ids, all_or_none, write))
+    return _results_response(_run_each(state, request, ids, all_or_none, write))
 
 
 def _retrieve_many(
@@ -236,7 +236,7 @@ def _retrieve_many(
         except RecordError as exc:
             if exc.error_code == "INVALID_FIELD":
                 raise
-            records.append(None)  # an invalid, deleted or other-type id answers null
+            records.append(None)  # an invalid, deleted or other-type id gets null
     return ApiResponse(200, records)
 
 
