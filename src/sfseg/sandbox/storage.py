@@ -32,7 +32,7 @@ from sfseg.sandbox.metadata import (
 )
 from sfseg.soql.ids import to_18
 
-__all__ = ["ID_POD", "OrgStore", "column_type", "quote"]
+__all__ = ["ID_POD", "OrgStore", "column_type", "insert_statement", "quote"]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # Characters 4-5 of a Salesforce id name the pod. The sandbox uses its own pair, so
@@ -44,6 +44,13 @@ _ID_COUNTER_WIDTH = 10
 def quote(identifier: str) -> str:
     """Return `identifier` as a quoted SQLite identifier."""
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def insert_statement(sobject: str, columns: Sequence[str]) -> str:
+    """Return `INSERT INTO "T" ("a", "b") VALUES (?, ?)` for the given columns."""
+    placeholders = ", ".join("?" for _ in columns)
+    names = ", ".join(quote(column) for column in columns)
+    return f"INSERT INTO {quote(sobject)} ({names}) VALUES ({placeholders})"
 
 
 def column_type(field: FieldSchema) -> str:
@@ -251,13 +258,8 @@ class OrgStore:
     def insert_many(self, sobject: str, columns: Sequence[str],
                     rows: Iterable[Sequence[Any]]) -> None:
         """Insert prepared tuples with one `executemany` (for seed loading)."""
-        placeholders = ", ".join("?" for _ in columns)
-        sql = (
-            f"INSERT INTO {quote(sobject)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({placeholders})"
-        )
         with self.lock:
-            self.connection.executemany(sql, rows)
+            self.connection.executemany(insert_statement(sobject, columns), rows)
 
     def update_row(self, sobject: str, record_id: str, changes: dict[str, Any]) -> None:
         """Set columns of one row."""

@@ -13,7 +13,10 @@ here rather than by `finalize`, so a million contacts load in well under a minut
 
 from __future__ import annotations
 
+import queue
 import random
+import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sfseg.sandbox.seeds.finalize import set_last_activity_dates
 from sfseg.sandbox.standard_objects import OPPORTUNITY_STAGES
+from sfseg.sandbox.storage import insert_statement
 from sfseg.sandbox.values import format_datetime
 from sfseg.soql.ids import to_18
 
@@ -103,13 +107,49 @@ class _State:
     rollups: dict[str, _Rollup] = field(default_factory=dict)
 
 
+class _Writer:
+    """Runs the inserts in a second thread while the generator builds the next table.
+
+    sqlite3 releases the GIL while SQLite steps a statement, so building columns in
+    Python and writing pages overlap on two cores. The caller holds the store lock for
+    the whole load, and only this thread uses the connection until `close`.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.queue: queue.Queue[tuple[str, Iterable[Any]] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="synthetic-writer", daemon=True)
+        self.thread.start()
+
+    def submit(self, sql: str, rows: Iterable[Any]) -> None:
+        """Queue one `executemany`; blocks while two are already waiting."""
+        self.queue.put((sql, rows))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.connection.executemany(*item)
+                except BaseException as error:  # re-raised in the generating thread
+                    self.error = error
+
+    def close(self) -> None:
+        """Wait for every queued insert; re-raise the first failure."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 class _Generator:
     """Builds each table column by column (`random.choices` per column), then zips the
     columns into row tuples for `executemany`."""
 
-    def __init__(self, org: Org, count: int) -> None:
+    def __init__(self, org: Org, count: int, writer: _Writer) -> None:
         self.org = org
         self.count = count
+        self.writer = writer
         self.random = random.Random(SEED)
         self.state = _State()
         # Campaigns with an "Attended" (responded) status: every fourth.
@@ -130,13 +170,13 @@ class _Generator:
         return [int(rand() * size) for _ in range(count)]
 
     def insert(self, table: str, columns: Sequence[str], *values: Iterable[Any]) -> None:
-        """Insert rows zipped from per-column iterables, after the audit columns."""
+        """Queue rows zipped from per-column iterables, after the audit columns."""
         count = len(values[0]) if isinstance(values[0], list) else None
         stamps = self.pick(self.stamps, count if count is not None else 0)
         user = self.org.default_user_id
         audit = (stamps, stamps, stamps, repeat(user), repeat(user), repeat(0))
         rows = zip(values[0], *audit, *values[1:], strict=False)
-        self.org.store.insert_many(table, (*_AUDIT_COLUMNS, *columns), rows)
+        self.writer.submit(insert_statement(table, (*_AUDIT_COLUMNS, *columns)), rows)
 
     # ------------------------------------------------------------- tables
 
@@ -416,17 +456,21 @@ _AUDIT_COLUMNS = ("Id", "CreatedDate", "LastModifiedDate", "SystemModstamp", "Cr
 
 def generate(org: Org, count: int) -> None:
     """Write a synthetic org of `count` contacts (deterministic for a given count)."""
-    generator = _Generator(org, count)
     with org.store.lock, org.transaction():
-        generator.users()
-        generator.accounts()
-        generator.contacts()
-        generator.leads()
-        generator.campaigns()
-        generator.members()
-        generator.opportunities()
-        generator.cases()
-        generator.tasks()
-        generator.events()
+        writer = _Writer(org.store.connection)
+        generator = _Generator(org, count, writer)
+        try:
+            generator.users()
+            generator.accounts()
+            generator.contacts()
+            generator.leads()
+            generator.campaigns()
+            generator.members()
+            generator.opportunities()
+            generator.cases()
+            generator.tasks()
+            generator.events()
+        finally:
+            writer.close()
         generator.write_rollups()
         set_last_activity_dates(org)
