@@ -252,3 +252,24 @@ def test_background_rate_paces_processing(fresh_http: httpx.Client, fresh_sandbo
     assert closed["state"] in ("UploadComplete", "InProgress")
     assert service.wait_idle()
     assert fresh_http.get(f"/jobs/ingest/{job_id}").json()["state"] == "JobComplete"
+
+
+def test_multipart_create_starts_upload_complete(fresh_http: httpx.Client, fresh_sandbox: SandboxInfo) -> None:
+    files = {
+        "job": (None, '{"object": "Contact", "operation": "insert"}', "application/json"),
+        "content": ("content", b"LastName\nA\nB\n", "text/csv"),
+    }
+    created = fresh_http.post("/jobs/ingest", files=files)
+    assert created.status_code == 200, created.text
+    assert created.json()["state"] in ("UploadComplete", "InProgress", "JobComplete")
+    assert bulk_service(fresh_sandbox.state).wait_idle()
+    info = fresh_http.get(f"/jobs/ingest/{created.json()['id']}").json()
+    assert info["state"] == "JobComplete"
+    assert info["numberRecordsProcessed"] == 2
+
+
+def test_multipart_create_needs_both_parts(fresh_http: httpx.Client) -> None:
+    files = {"job": (None, '{"object": "Contact", "operation": "insert"}', "application/json")}
+    response = fresh_http.post("/jobs/ingest", files=files)
+    assert response.status_code == 400
+    assert "'content' part" in response.json()[0]["message"]

@@ -40,6 +40,9 @@ __all__ = ["router"]
 router = APIRouter()
 
 _CSV = "text/csv"
+# A multipart job create may carry at most 100,000 characters of CSV ("Create a Job and
+# Upload Data" in the Bulk API 2.0 guide).
+MULTIPART_MAX_CHARS = 100_000
 _Handler = Callable[..., Coroutine[Any, Any, Response]]
 
 
@@ -131,9 +134,46 @@ def _bulk_errors(handler: _Handler) -> _Handler:
 @_bulk_errors
 async def create_ingest_job(version: str, request: Request) -> Response:
     state = _state(request)
-    job = _new_ingest_job(state, version, await _json_body(request))
-    bulk_service(state).add(job)
+    service = bulk_service(state)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        body, data = await _multipart_job(request)
+    else:
+        body, data = await _json_body(request), None
+    job = _new_ingest_job(state, version, body)
+    service.add(job)
+    if data is not None:
+        # A multipart create carries its data and starts in UploadComplete.
+        job.upload.extend(data)
+        job.uploads = 1
+        job.set_state(JobState.UPLOAD_COMPLETE, state.clock.now())
+        service.submit(state, job)
     return JSONResponse(job.info(detailed=False))
+
+
+async def _multipart_job(request: Request) -> tuple[dict[str, Any], bytes]:
+    """Read the `job` (JSON) and `content` (CSV) parts of a multipart job create."""
+    form = await request.form()
+    job_part, content_part = form.get("job"), form.get("content")
+    if job_part is None or content_part is None:
+        message = "A multipart job create needs a 'job' part (JSON) and a 'content' part (CSV)"
+        raise BulkApiError(codes.INVALIDJOB, message)
+    job_text = job_part if isinstance(job_part, str) else (await job_part.read()).decode("utf-8")
+    data = content_part.encode("utf-8") if isinstance(content_part, str) else await content_part.read()
+    if len(data.decode("utf-8", "replace")) > MULTIPART_MAX_CHARS:
+        message = (
+            f"The 'content' part has more than {MULTIPART_MAX_CHARS} characters; upload larger "
+            "data with PUT .../batches"
+        )
+        raise BulkApiError(codes.CLIENTINPUTERROR, message)
+    try:
+        body = json.loads(job_text)
+    except json.JSONDecodeError as exc:
+        message = f"The 'job' part is not valid JSON: {exc.msg}"
+        raise BulkApiError(codes.JSON_PARSER_ERROR, message) from exc
+    if not isinstance(body, dict):
+        message = "The 'job' part must be a JSON object"
+        raise BulkApiError(codes.JSON_PARSER_ERROR, message)
+    return body, data
 
 
 @router.get("/jobs/ingest")
