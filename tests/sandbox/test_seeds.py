@@ -363,3 +363,16 @@ def test_synthetic_last_activity_dates() -> None:
         'SELECT COUNT(*) FROM "Contact" WHERE "LastActivityDate" IS NOT NULL').fetchone()[0]
     assert mismatches == 0
     assert with_date > 200
+
+
+def test_synthetic_writer_reraises_insert_failure() -> None:
+    from sfseg.sandbox.seeds.synthetic import _Writer
+
+    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.execute("CREATE TABLE t (a INTEGER NOT NULL)")
+    writer = _Writer(connection)
+    writer.submit("INSERT INTO t (a) VALUES (?)", iter([(1,), (None,)]))
+    writer.submit("INSERT INTO t (a) VALUES (?)", iter([(2,)]))
+    with pytest.raises(sqlite3.IntegrityError):
+        writer.close()
+    assert connection.execute("SELECT a FROM t").fetchall() == [(1,)]
