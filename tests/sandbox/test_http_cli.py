@@ -103,3 +103,15 @@ def test_serve_rejects_unknown_version() -> None:
     result = CliRunner().invoke(app, ["sandbox", "serve", "--api-version", "58.0", "--seed", "empty"])
     assert result.exit_code == 1
     assert "--api-version 58.0 is not served" in result.output
+
+
+def test_serve_reports_bad_fault_file(tmp_path: Path) -> None:
+    """An unreadable or invalid --faults file stops start-up with the reason."""
+    broken = tmp_path / "faults.json"
+    broken.write_text('{"rules": [{"fault": "NOPE"}]}')
+    missing = CliRunner().invoke(app, ["sandbox", "serve", "--seed", "empty", "--faults", str(tmp_path / "none.json")])
+    invalid = CliRunner().invoke(app, ["sandbox", "serve", "--seed", "empty", "--faults", str(broken)])
+    assert missing.exit_code == 1
+    assert "cannot read the fault file" in missing.output
+    assert invalid.exit_code == 1
+    assert "'NOPE' is not a fault kind" in invalid.output
