@@ -184,3 +184,13 @@ def test_hourly_run_limit(http: httpx.Client, report_org: SandboxInfo) -> None:
         store.settings.hourly_run_limit = 500
     assert refused.status_code == 403
     assert "can't run more than" in refused.json()[0]["message"]
+
+
+def test_limits_entry_counts_runs(http: httpx.Client, report_org: SandboxInfo) -> None:
+    store = report_store(report_org.state)
+    report_id = _create(http)
+    before = store.limits(report_org.state.clock.now())["HourlySyncReportRuns"]["Remaining"]
+    http.get(f"/analytics/reports/{report_id}")
+    after = store.limits(report_org.state.clock.now())["HourlySyncReportRuns"]
+    assert after["Max"] == 500
+    assert after["Remaining"] == before - 1

@@ -132,6 +132,13 @@ class ReportStore:
                 raise ReportError(message, "FORBIDDEN", 403)
             self.runs.append(now)
 
+    def limits(self, now: dt.datetime) -> dict[str, dict[str, int]]:
+        """Return the `/limits` entry this store draws down, in Salesforce's shape."""
+        with self.lock:
+            recent = sum(1 for moment in self.runs if now - moment < _RUN_WINDOW)
+        limit = self.settings.hourly_run_limit
+        return {"HourlySyncReportRuns": {"Max": limit, "Remaining": max(limit - recent, 0)}}
+
     def seed_once(self, state: SandboxState) -> None:
         with self.lock:
             if self.seeded:
