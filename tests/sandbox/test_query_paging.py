@@ -235,6 +235,26 @@ def test_iter_records_streams_everything(paging_org: QueryOrg) -> None:
     assert records[-1]["LastName"] == "L01489"
 
 
+def test_iter_records_continues_past_short_chunk() -> None:
+    """A streamed ordered chunk shortened by a delete is not the end of the stream."""
+    built = build_org()
+    with built.org.transaction():
+        ids = [
+            built.org.create("Lead", {"LastName": f"I{i:04d}", "Company": "Stream"})
+            for i in range(7000)
+        ]
+    stream = built.engine.iter_records(
+        "SELECT LastName FROM Lead WHERE Company = 'Stream' ORDER BY LastName"
+    )
+    names = [next(stream)["LastName"] for _ in range(2001)]
+    built.org.delete("Lead", ids[4500])
+    names.extend(record["LastName"] for record in stream)
+    assert len(names) == 6999
+    assert names[-1] == "I6999"
+    assert "I4500" not in names
+    built.org.close()
+
+
 def test_iter_records_aggregates_without_limit(paging_org: QueryOrg) -> None:
     """iter_records returns every aggregate row, even past 2,000."""
     rows = list(

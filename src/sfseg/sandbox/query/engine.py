@@ -29,7 +29,7 @@ from sfseg.sandbox.query.locators import (
     invalid_locator,
 )
 from sfseg.sandbox.query.plan import AggregatePlan, CountPlan, Plan, RecordPlan
-from sfseg.soql import ast
+from sfseg.soql import SoqlSyntaxError, ast, parse
 
 __all__ = [
     "DEFAULT_API_VERSION",
@@ -92,8 +92,6 @@ def parse_statement(soql: str) -> ast.Query:
     if len(soql) > MAX_STATEMENT_LENGTH:
         msg = f"SOQL statements can not be longer than {MAX_STATEMENT_LENGTH} characters"
         raise errors.malformed_query(msg)
-    from sfseg.soql import SoqlSyntaxError, parse
-
     try:
         return parse(soql)
     except SoqlSyntaxError as exc:
@@ -225,14 +223,22 @@ class QueryEngine:
         if isinstance(plan, AggregatePlan):
             yield from self._aggregate_records(plan, limit=None)
             return
-        cursor, rows = self._open_cursor(plan, MAX_BATCH_SIZE, count=False)
-        offset = 0
-        while rows:
-            yield from self._build_page(plan, rows, version)
-            offset += len(rows)
-            if len(rows) < MAX_BATCH_SIZE:
-                return
+        size = MAX_BATCH_SIZE
+        cursor, rows = self._open_cursor(plan, size, count=False)
+        yield from self._build_page(plan, rows, version)
+        if len(rows) < size or (plan.limit is not None and plan.limit <= size):
+            return
+        offset = size
+        while True:
             rows = self._cursor_rows(cursor, offset)
+            # A range read ends with a short page; a snapshot page may be short
+            # because of deletes, so a snapshot ends at its last id instead.
+            if not plan.keyset and offset >= len(cursor.rowids or ()):
+                return
+            yield from self._build_page(plan, rows, version)
+            if plan.keyset and len(rows) < size:
+                return
+            offset += size
 
     # --- paging ---------------------------------------------------------------
 
