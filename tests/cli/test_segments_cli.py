@@ -169,7 +169,7 @@ def test_analyze_json(cli_env: SandboxInfo) -> None:
 
 
 def test_analyze_unknown_segment(cli_env: SandboxInfo) -> None:
-    """An unknown segment exits 1 and says how to list the segments."""
+    """An unknown segment exits 1 and names the command that lists the segments."""
     result = _run("analyze", "missing")
     assert result.exit_code == 1
     assert "segment 'missing' not found" in result.stderr

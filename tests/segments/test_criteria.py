@@ -345,7 +345,7 @@ def test_rule_document_shape(document: str, expected: list[str] | None) -> None:
 
 
 def test_rule_operator_problem_location() -> None:
-    """An unknown operator names the op key of the rule that holds it."""
+    """An unknown operator is reported at the op key of its rule."""
     with pytest.raises(CriteriaError) as caught:
         load_rule_document("match: {all: [{field: Email, op: equals, value: a}]}")
     assert caught.value.problems[0].location == "match.all[0].op"
@@ -406,5 +406,5 @@ def test_target_conflict(metadata: MetadataCache) -> None:
     ],
 )
 def test_detect_kind(criteria: Any, kind: str) -> None:
-    """The kind is told apart by shape: mapping or YAML with match, SELECT, else WHERE."""
+    """The kind is detected by shape: mapping or YAML with match, SELECT, else WHERE."""
     assert detect_kind(criteria) == kind

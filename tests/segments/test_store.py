@@ -99,7 +99,7 @@ def test_duplicate_name_rejected(any_store: Store) -> None:
 
 
 def test_job_item_unique_per_customer(any_store: Store) -> None:
-    """A job holds one item per customer id."""
+    """A job has one item per customer id."""
     with any_store.session() as session:
         segment = _segment()
         job = Job(segment=segment, kind="assign", mode="add", route="rest")

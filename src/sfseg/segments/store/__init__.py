@@ -139,7 +139,7 @@ class Store:
 
     @property
     def data_dir(self) -> Path:
-        """The directory of the SQLite file, else the user data directory; holds errors.jsonl."""
+        """The directory of the SQLite file, else the user data directory; it contains errors.jsonl."""
         parsed = make_url(self.url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             return Path(str(parsed.database)).expanduser().resolve().parent
@@ -167,9 +167,9 @@ class Store:
         """Upgrade the schema to the newest revision (a no-op when it is already there).
 
         Several processes may open a new store at once. PostgreSQL serialises them with
-        an advisory lock. SQLite commits each DDL statement on its own, so a process that
-        loses the race fails on a table the winner made; it then waits for the winner
-        to reach the newest revision instead of failing.
+        an advisory lock. SQLite commits each DDL statement on its own, so the process
+        that loses the race fails on a table the winner made. That process then waits
+        for the winner to reach the newest revision instead of failing.
         """
         config = self._alembic_config()
         head = ScriptDirectory.from_config(config).get_current_head()
