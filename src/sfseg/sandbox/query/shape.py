@@ -133,12 +133,6 @@ class ParentShape:
         _fill(record, self.items, row, api_version)
         return record
 
-    def child(self, key: str) -> Item | None:
-        for item in self.items:
-            if item.key.lower() == key.lower():
-                return item
-        return None
-
 
 @dataclass
 class TypeOfShape:
