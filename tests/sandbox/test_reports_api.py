@@ -194,3 +194,19 @@ def test_limits_entry_counts_runs(http: httpx.Client, report_org: SandboxInfo) -
     after = store.limits(report_org.state.clock.now())["HourlySyncReportRuns"]
     assert after["Max"] == 500
     assert after["Remaining"] == before - 1
+
+
+def test_async_instance_run_and_fetch(http: httpx.Client, report_org: SandboxInfo) -> None:
+    report_id = _create(http, groupingsDown=[{"name": "MEMBER_TYPE"}], aggregates=["RowCount"],
+                        reportFilters=[{"column": "CAMPAIGN_ID", "operator": "equals", "value": _campaign_id(report_org)}])
+    created = http.post(f"/analytics/reports/{report_id}/instances", params={"includeDetails": "true"})
+    assert created.status_code == 200, created.text
+    instance = created.json()
+    assert instance["status"] == "New"
+    assert instance["id"].startswith("0LG")
+    assert [i["id"] for i in http.get(f"/analytics/reports/{report_id}/instances").json()] == [instance["id"]]
+    body = http.get(f"/analytics/reports/{report_id}/instances/{instance['id']}").json()
+    assert body["attributes"]["status"] == "Success"
+    assert body["factMap"]["T!T"]["aggregates"][0]["value"] == 30
+    assert body["hasDetailRows"] is True
+    assert http.get(f"/analytics/reports/{report_id}/instances/0LGSB0000000999AAA").status_code == 404

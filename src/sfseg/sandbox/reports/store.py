@@ -29,12 +29,14 @@ __all__ = [
     "HOURLY_SYNC_RUN_LIMIT",
     "ReportSettings",
     "ReportStore",
+    "new_instance_id",
     "report_store",
 ]
 
 # Salesforce allows 500 synchronous report runs per org per hour.
 HOURLY_SYNC_RUN_LIMIT = 500
 _REPORT_KEY_PREFIX = "00O"
+_INSTANCE_KEY_PREFIX = "0LG"
 _RUN_WINDOW = dt.timedelta(hours=1)
 _REPORT_FORMATS = frozenset({"TABULAR", "SUMMARY", "MATRIX", "MULTI_BLOCK"})
 _numbers = itertools.count(1)
@@ -55,10 +57,15 @@ def report_store(state: SandboxState) -> ReportStore:
     return store
 
 
-def _new_report_id() -> str:
+def _new_report_id(prefix: str = _REPORT_KEY_PREFIX) -> str:
     with _numbers_lock:
         number = next(_numbers)
-    return to_18(f"{_REPORT_KEY_PREFIX}SB{number:010d}")
+    return to_18(f"{prefix}SB{number:010d}")
+
+
+def new_instance_id() -> str:
+    """Return a fresh id for an asynchronous report run (key prefix 0LG)."""
+    return _new_report_id(_INSTANCE_KEY_PREFIX)
 
 
 @dataclass
@@ -82,6 +89,8 @@ class ReportStore:
     settings: ReportSettings = field(default_factory=ReportSettings)
     reports: dict[str, StoredReport] = field(default_factory=dict)
     runs: collections.deque[dt.datetime] = field(default_factory=collections.deque)
+    # Finished asynchronous runs by instance id: (report id, answer body).
+    instances: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     seeded: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

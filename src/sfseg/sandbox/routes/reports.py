@@ -16,8 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from sfseg.sandbox.bulk.jobs import format_timestamp
 from sfseg.sandbox.reports.run import ReportError, extended_metadata, run_report
-from sfseg.sandbox.reports.store import StoredReport, report_store
+from sfseg.sandbox.reports.store import StoredReport, new_instance_id, report_store
 from sfseg.sandbox.reports.types import REPORT_TYPES, get_report_type
 from sfseg.sandbox.state import SandboxState
 
@@ -160,8 +161,14 @@ async def delete_report(version: str, report_id: str, request: Request) -> Respo
 def _run(version: str, request: Request, report_id: str, overrides: dict[str, Any]) -> Response:
     state = _state(request)
     store = report_store(state)
-    report = store.get(report_id)
+    store.get(report_id)
     store.count_run(state.clock.now())
+    return JSONResponse(_run_body(version, request, report_id, overrides))
+
+
+def _run_body(version: str, request: Request, report_id: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    state = _state(request)
+    report = report_store(state).get(report_id)
     metadata = dict(report.metadata)
     for key in _OVERRIDABLE:
         if key in overrides:
@@ -170,9 +177,8 @@ def _run(version: str, request: Request, report_id: str, overrides: dict[str, An
     attributes = {"type": "Report", "reportId": report.id, "reportName": report.metadata["name"],
                   "describeUrl": _urls(version, report.id)["describeUrl"],
                   "instancesUrl": _urls(version, report.id)["instancesUrl"]}
-    body = run_report(state.queries, report.report_type, metadata, include_details=include_details,
+    return run_report(state.queries, report.report_type, metadata, include_details=include_details,
                       attributes=attributes)
-    return JSONResponse(body)
 
 
 @router.get("/analytics/reports/{report_id}")
@@ -190,3 +196,77 @@ async def run_report_post(version: str, report_id: str, request: Request) -> Res
         message = "reportMetadata must be a JSON object of overrides"
         raise ReportError(message)
     return await run_in_threadpool(_run, version, request, report_id, overrides)
+
+
+# -- asynchronous runs -----------------------------------------------------------
+# The sandbox runs an instance at once; it reports "New" on creation, as Salesforce does,
+# and "Success" when fetched.
+
+
+def _instance_summary(version: str, report_id: str, instance_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    attributes = body["attributes"]
+    return {
+        "id": instance_id,
+        "status": attributes["status"],
+        "url": f"/services/data/v{version}/analytics/reports/{report_id}/instances/{instance_id}",
+        "ownerId": attributes["ownerId"],
+        "hasDetailRows": body["hasDetailRows"],
+        "requestDate": attributes["requestDate"],
+        "completionDate": attributes["completionDate"],
+    }
+
+
+def _run_instance(version: str, request: Request, report_id: str, overrides: dict[str, Any]) -> Response:
+    state = _state(request)
+    store = report_store(state)
+    report = store.get(report_id)
+    instance_id = new_instance_id()
+    requested = format_timestamp(state.clock.now())
+    body = _run_body(version, request, report_id, overrides)
+    body["attributes"] = {
+        "type": "ReportInstance",
+        "id": instance_id,
+        "reportId": report.id,
+        "reportName": report.metadata["name"],
+        "status": "Success",
+        "ownerId": state.default_user.user_id,
+        "requestDate": requested,
+        "completionDate": format_timestamp(state.clock.now()),
+    }
+    with store.lock:
+        store.instances[instance_id] = (report.id, body)
+    summary = _instance_summary(version, report.id, instance_id, body)
+    return JSONResponse({**summary, "status": "New", "completionDate": None})
+
+
+@router.post("/analytics/reports/{report_id}/instances")
+@_report_errors
+async def create_instance(version: str, report_id: str, request: Request) -> Response:
+    body = await _json_body(request)
+    overrides = body.get("reportMetadata") or {}
+    if not isinstance(overrides, dict):
+        message = "reportMetadata must be a JSON object of overrides"
+        raise ReportError(message)
+    return await run_in_threadpool(_run_instance, version, request, report_id, overrides)
+
+
+@router.get("/analytics/reports/{report_id}/instances")
+@_report_errors
+async def list_instances(version: str, report_id: str, request: Request) -> Response:
+    store = report_store(_state(request))
+    report = store.get(report_id)
+    with store.lock:
+        found = [(key, body) for key, (owner, body) in store.instances.items() if owner == report.id]
+    return JSONResponse([_instance_summary(version, report.id, key, body) for key, body in found])
+
+
+@router.get("/analytics/reports/{report_id}/instances/{instance_id}")
+@_report_errors
+async def get_instance(version: str, report_id: str, instance_id: str, request: Request) -> Response:
+    store = report_store(_state(request))
+    report = store.get(report_id)
+    found = store.instances.get(instance_id)
+    if found is None or found[0] != report.id:
+        message = "The requested resource does not exist"
+        raise ReportError(message, "NOT_FOUND", 404)
+    return JSONResponse(found[1])
