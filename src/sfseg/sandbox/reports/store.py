@@ -89,7 +89,7 @@ class ReportStore:
     settings: ReportSettings = field(default_factory=ReportSettings)
     reports: dict[str, StoredReport] = field(default_factory=dict)
     runs: collections.deque[dt.datetime] = field(default_factory=collections.deque)
-    # Finished asynchronous runs by instance id: (report id, answer body).
+    # Finished asynchronous runs by instance id: (report id, result body).
     instances: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     seeded: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -3,6 +3,8 @@
 Report types, stored reports (list, describe, create, delete) and synchronous runs:
 `GET .../reports/{id}` runs the saved definition, `POST` with `{"reportMetadata": ...}`
 runs it with overrides that are not saved. `includeDetails=true` adds detail rows.
+`POST .../reports/{id}/instances` runs a report asynchronously; its result is fetched from
+`.../instances/{instanceId}`.
 """
 
 from __future__ import annotations
@@ -199,8 +201,8 @@ async def run_report_post(version: str, report_id: str, request: Request) -> Res
 
 
 # -- asynchronous runs -----------------------------------------------------------
-# The sandbox runs an instance at once; it reports "New" on creation, as Salesforce does,
-# and "Success" when fetched.
+# The sandbox runs an instance at once. Creation reports "New", as Salesforce does, and
+# the fetched instance reports "Success".
 
 
 def _instance_summary(version: str, report_id: str, instance_id: str, body: dict[str, Any]) -> dict[str, Any]:
