@@ -104,10 +104,6 @@ class CursorStore:
             self._cursors.move_to_end(locator)
             return cursor
 
-    def close(self, locator: str) -> None:
-        with self._lock:
-            self._cursors.pop(locator, None)
-
     def _expire(self) -> None:
         deadline = self._monotonic() - self.idle_timeout
         stale = [key for key, cursor in self._cursors.items() if cursor.last_used <= deadline]
