@@ -21,6 +21,7 @@ from sfseg.segments.store import (
     Segment,
     SegmentNotFoundError,
     Store,
+    normalize_url,
 )
 from sfseg.segments.store.models import Base
 
@@ -228,3 +229,17 @@ def test_processes_open_new_store_at_once(store_url: str) -> None:
     with Store(store_url) as store:
         head = store.head_revision()
     assert revisions == [head] * 4
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u:p@127.0.0.1:5432/db", "postgresql+psycopg://u:p@127.0.0.1:5432/db"),
+        ("postgres://127.0.0.1/db", "postgresql+psycopg://127.0.0.1/db"),
+        ("postgresql+psycopg://127.0.0.1/db", "postgresql+psycopg://127.0.0.1/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_postgres_url_uses_psycopg(given: str, expected: str) -> None:
+    """A bare PostgreSQL URL is opened with the psycopg 3 driver sfseg depends on."""
+    assert normalize_url(given) == expected

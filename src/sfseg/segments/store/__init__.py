@@ -86,6 +86,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def normalize_url(url: str) -> str:
+    """Return the URL with the psycopg 3 driver for a bare `postgresql://` (or `postgres://`)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
 def _create_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -115,7 +123,7 @@ class Store:
     """
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
-        self.url = url or settings.database_url()
+        self.url = normalize_url(url or settings.database_url())
         self.engine = _create_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
