@@ -197,6 +197,11 @@ def test_invalid_id_value(query_org: QueryOrg) -> None:
         ),
         ("SELECT Id, Id FROM Contact", "MALFORMED_QUERY", "duplicate field selected: Id"),
         (
+            "SELECT Id FROM Opportunity WHERE Amount > 1.5e999",
+            "MALFORMED_QUERY",
+            "number out of range: 1.5E+999",
+        ),
+        (
             "SELECT FIELDS(ALL) FROM Contact",
             "MALFORMED_QUERY",
             "The SOQL FIELDS function must have a LIMIT of at most 200",

@@ -18,7 +18,9 @@ SOQL differs from SQL in four ways that this module encodes:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sfseg.sandbox.query import errors
 from sfseg.sandbox.query.dates import UnknownDateLiteralError, date_range, datetime_bound
@@ -151,15 +153,20 @@ class ConditionCompiler:
         if kind == "boolean" and isinstance(value, ast.BooleanLiteral):
             return _Scalar(literal(value.value))
         if kind in NUMBER_TYPES and isinstance(value, ast.NumberLiteral):
-            number = value.value
-            return _Scalar(
-                literal(int(number) if number == number.to_integral_value() else float(number))
-            )
+            return _Scalar(self._number(value.value, comparison))
         if kind in ID_TYPES and isinstance(value, ast.StringLiteral):
             return _Scalar(literal(self._record_id(value.value, comparison)))
         if (kind in TEXT_TYPES or kind == "multipicklist") and isinstance(value, ast.StringLiteral):
             return _Scalar(literal(value.value))
         raise self._type_error(operand, comparison)
+
+    def _number(self, number: Decimal, comparison: ast.Comparison) -> str:
+        if number == number.to_integral_value():
+            return literal(int(number))
+        if not math.isfinite(float(number)):
+            reason = f"number out of range: {number}"
+            raise errors.malformed_query(reason, self.soql, _position(comparison))
+        return literal(float(number))
 
     def _record_id(self, value: str, comparison: ast.Comparison) -> str:
         try:
