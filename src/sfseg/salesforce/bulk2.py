@@ -71,6 +71,9 @@ class IngestResult:
 
     `api_calls` counts every call the ingest made. `partial` is True when any record
     failed, so a run with failures never reads as a plain success.
+
+    NOTE: `api_calls` is the change in `client.api_calls`, so calls that other threads
+    make on the same client meanwhile are counted too.
     """
 
     records: list[RecordResult]

@@ -69,9 +69,11 @@ class PollPolicy:
     `maximum`; polling gives up after `timeout`. `sleep` is injectable for tests.
     """
 
-    initial: float = 0.05
+    # Each poll is one API call. A short first wait suits small jobs, and the cap keeps
+    # a job that runs for ten minutes at about 60 polls.
+    initial: float = 0.25
     factor: float = 2.0
-    maximum: float = 5.0
+    maximum: float = 10.0
     timeout: float = 3600.0
     sleep: Callable[[float], None] = time.sleep
 
