@@ -4,8 +4,8 @@
 
 The ids are 1,000,000 distinct, well-formed Contact ids: the org's contacts first,
 then ids no record has (reported `not_found`). They go through parsing, resolution
-(a Bulk query of Contact and a local join, as for any list this large) and the plan,
-which is what a dry run does; nothing is written. The sandbox runs in its own
+(a Bulk query of Contact and a local join, as for any list this large) and the plan.
+This is what a dry run does, and nothing is written. The sandbox runs in its own
 process, so the peak resident memory printed is sfseg's alone.
 """
 

@@ -48,7 +48,7 @@ def login(served: Served) -> Salesforce:
     session.verify = served.ca_file or True
     session.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise replace the sandbox CA
     # While a large ingest job is being processed, the sandbox sometimes closes a poll's
-    # connection without a response; the default Retry methods exclude POST and PATCH,
+    # connection without a response. The default Retry methods exclude POST and PATCH,
     # so only the idempotent calls (the polls and result reads) are retried.
     session.mount("https://", HTTPAdapter(max_retries=Retry(total=5, connect=5, read=5, backoff_factor=0.5)))
     return Salesforce(instance_url=served.url, session_id=response.json()["access_token"],

@@ -178,7 +178,7 @@ def test_every_row_failing_is_failed(fresh_sandbox: SandboxInfo, fresh_client: S
 def test_lost_answers_exact_membership(
     fault: str, fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient, store: Store
 ) -> None:
-    """A write applied but answered with a dropped connection or a 503 leaves exact membership."""
+    """A write applied whose response is a dropped connection or a 503 leaves exact membership."""
     segment_id = _segment(fresh_sandbox, store)
     contacts = _contacts(fresh_sandbox, 2500)
     _faults(fresh_sandbox, {"method": "POST", "path": "^/composite$", "fault": fault, "after": 1, "times": 1})

@@ -48,7 +48,7 @@ def test_items_written_up_front(store: Store) -> None:
 
 
 def test_sent_without_answer_is_unknown(store: Store) -> None:
-    """An item marked sent and never answered reads back with an unknown outcome."""
+    """An item marked sent without a recorded response reads back with an unknown outcome."""
     job_id, items = _job(store, ["a@x.io", "b@x.io"])
     jobs.mark_sent(store, items[:1])
     loaded = jobs.load_items(store, job_id)

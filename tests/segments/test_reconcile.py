@@ -14,7 +14,7 @@ CAMPAIGN = "701000000000001AAA"
 
 
 class MembersOnly:
-    """Answers every query subrequest with the same CampaignMember rows."""
+    """Returns the same CampaignMember rows for every query subrequest."""
 
     def __init__(self, records: list[dict[str, Any]]) -> None:
         self.records = records

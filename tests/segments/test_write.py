@@ -1,4 +1,4 @@
-"""The member writer against a scripted Composite endpoint: chunks, retries, lost answers."""
+"""The member writer against a scripted Composite endpoint: chunks, retries, lost responses."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def test_duplicate_is_already_member(store: Store) -> None:
 
 
 def test_lost_answer_looked_up_not_resent(store: Store) -> None:
-    """A chunk applied but answered with a lost connection is looked up, not written twice."""
+    """A chunk applied whose response was lost is looked up, not written twice."""
     org = FakeOrg()
     items = _items(store, 1200)
     org.fail = lambda number, _subs: WriteOutcomeUnknownError("dropped") if number == 1 else None
