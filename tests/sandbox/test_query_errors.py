@@ -197,9 +197,9 @@ def test_invalid_id_value(query_org: QueryOrg) -> None:
         ),
         ("SELECT Id, Id FROM Contact", "MALFORMED_QUERY", "duplicate field selected: Id"),
         (
-            "SELECT Id FROM Opportunity WHERE Amount > 1.5e999",
+            "SELECT Id FROM Opportunity WHERE Amount > " + "9" * 400 + ".5",
             "MALFORMED_QUERY",
-            "number out of range: 1.5E+999",
+            "number out of range: " + "9" * 400 + ".5",
         ),
         (
             "SELECT FIELDS(ALL) FROM Contact",
