@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sfseg.salesforce import SalesforceClient
+from sfseg.salesforce.errors import SalesforceError
 from sfseg.segments import create as create_module
 from sfseg.segments.create import SegmentExistsError, create_segment
 from sfseg.segments.criteria import CriteriaError
@@ -218,3 +219,28 @@ def test_store_file_location(tmp_path: Path) -> None:
     """The test store lives in the test's directory, with errors.jsonl beside it."""
     with Store(f"sqlite:///{tmp_path / 'a' / 'sfseg.db'}") as store:
         assert store.errors_path == tmp_path / "a" / "errors.jsonl"
+
+
+@pytest.mark.parametrize("fault", ["DROP_AFTER", "COMMIT_THEN_503"])
+def test_lost_response_then_retry(
+    fresh_sandbox: Any, fresh_client: SalesforceClient, store: Store, fault: str
+) -> None:
+    """A Composite call applied by Salesforce whose response is lost leaves no second
+    Campaign when the create is run again."""
+    fresh_sandbox.state.faults.configure(
+        {
+            "seed": 1,
+            "rules": [{"method": "POST", "path": "^/composite$", "fault": fault, "times": 1}],
+        }
+    )
+    with pytest.raises(SalesforceError):
+        create_segment(fresh_client, store, "Lost", WHERE)
+    result = create_segment(fresh_client, store, "Lost", WHERE)
+
+    assert result.campaign_created is False
+    campaigns = list(fresh_client.query("SELECT Id FROM Campaign WHERE Name = 'Lost'"))
+    assert [c["Id"] for c in campaigns] == [result.campaign_id]
+    assert _statuses(fresh_client, result.campaign_id or "") == [
+        ("Responded", False, True),
+        ("Added", True, False),
+    ]
