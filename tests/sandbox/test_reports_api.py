@@ -210,3 +210,17 @@ def test_async_instance_run_and_fetch(http: httpx.Client, report_org: SandboxInf
     assert body["factMap"]["T!T"]["aggregates"][0]["value"] == 30
     assert body["hasDetailRows"] is True
     assert http.get(f"/analytics/reports/{report_id}/instances/0LGSB0000000999AAA").status_code == 404
+
+
+def test_id_filter_accepts_15_characters(http: httpx.Client, report_org: SandboxInfo) -> None:
+    report_id = _create(http, aggregates=["RowCount"])
+    short_id = _campaign_id(report_org)[:15]
+    overrides = {
+        "reportFilters": [
+            {"column": "CAMPAIGN_ID", "operator": "equals", "value": short_id},
+            {"column": "MEMBER_TYPE", "operator": "equals", "value": "Lead"},
+        ],
+        "reportBooleanFilter": "1 AND 2",
+    }
+    body = http.post(f"/analytics/reports/{report_id}", json={"reportMetadata": overrides}).json()
+    assert body["factMap"]["T!T"]["aggregates"][0]["value"] == 10

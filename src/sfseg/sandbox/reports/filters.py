@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sfseg.soql.ids import is_salesforce_id, to_18
+
 __all__ = ["FilterError", "ReportFilter", "compile_filters"]
 
 _NUMERIC_TYPES = frozenset({"int", "double", "currency", "percent"})
@@ -49,6 +51,10 @@ def _comparable(value: Any, data_type: str) -> Any:
         return str(value).lower() == "true" if isinstance(value, str) else bool(value)
     if data_type == "date":
         return str(value)[:10]
+    if data_type == "id":
+        # Ids compare in their 18-character form, so a 15-character filter value matches.
+        text = str(value)
+        return to_18(text) if is_salesforce_id(text) else text
     return str(value).lower()
 
 
