@@ -164,6 +164,7 @@ def _apply(org: Org, job: IngestJob, record_id: str | None, fields: dict[str, An
         org.update(job.object, record_id, fields)
         return RowOutcome(record_id, created=False)
     if operation in ("delete", "hardDelete"):
+        # NOTE: hardDelete deletes like delete here; Salesforce also skips the recycle bin.
         assert record_id is not None
         org.delete(job.object, record_id)
         return RowOutcome(record_id, created=False)
