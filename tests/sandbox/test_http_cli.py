@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from sfseg.cli.main import app
@@ -47,6 +48,7 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return stderr
 
 
+@pytest.mark.slow
 def test_serve_logs_one_line_per_request(tmp_path: Path) -> None:
     """The CLI serves, prints the generated secret once, and logs each request without its token."""
     process, ready = _serve(tmp_path)
@@ -71,6 +73,7 @@ def test_serve_logs_one_line_per_request(tmp_path: Path) -> None:
     assert not (tmp_path / "ready.json").exists()
 
 
+@pytest.mark.slow
 def test_serve_hides_given_secret(tmp_path: Path) -> None:
     """A secret and password given by the user are used but never printed."""
     process, ready = _serve(tmp_path, "--client-secret", "user-chosen-secret-123", "--password", "pw-456")
