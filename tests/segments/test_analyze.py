@@ -387,3 +387,36 @@ def test_custom_fields(analyses: dict[str, Any], sample_org: Any, module_store: 
     counts = {v.value: v.count for v in analysis.demographics["MailingCity"].values if v.count}
     assert counts == cities
     assert sum(counts.values()) == texas
+
+
+def test_grouping_past_2000_values_sliced(tmp_path: Path) -> None:
+    """A field with more than 2,000 values keeps the 2,000 largest groups and sums the rest
+    into (other), so every record is still counted once."""
+    from sfseg.sandbox.server import run_sandbox
+
+    with (
+        run_sandbox(seed="synthetic:2500") as info,
+        next_client(info) as client,
+        Store(f"sqlite:///{tmp_path / 'sliced.db'}") as store,
+    ):
+        created = create_segment(client, store, "Ten", "Email != null")
+        org = info.state.org
+        with org.store.lock:
+            ids = [
+                row[0]
+                for row in org.store.connection.execute(
+                    'SELECT "Id" FROM "Contact" ORDER BY "Id" LIMIT 10'
+                )
+            ]
+        for contact_id in ids:
+            org.create(
+                "CampaignMember", {"CampaignId": created.campaign_id, "ContactId": contact_id}
+            )
+        analysis = analyze_segment(client, store, "Ten", fields=["Email"], include_report=False)
+    emails = analysis.demographics["Email"]
+    assert emails.sliced is True
+    population = {v.value: v.population_count for v in emails.values}
+    assert population["(other)"] == 500
+    assert sum(population.values()) == 2500
+    assert sum(v.count for v in emails.values) == 10
+    assert analysis.api_calls == 4
