@@ -65,8 +65,11 @@ def _problem_media_type(document: dict[str, Any]) -> dict[str, Any]:
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if status[:1] in "45" and "application/json" in content:
-                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                if status[:1] in "45" and content:
+                    # FastAPI lists error models under the route's own media type
+                    # (text/html for the report); they are all sent as problem+json.
+                    schema = next(iter(content.values())).get("schema", {})
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": schema}}
     return document
 
 

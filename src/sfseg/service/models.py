@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AssignRequest",
@@ -30,7 +30,6 @@ T = TypeVar("T")
 
 # One request may carry at most this many customer ids; larger sets go in several jobs.
 MAX_CUSTOMERS_PER_REQUEST = 100_000
-MAX_CRITERIA_CHARS = 100_000
 
 Target = Literal["contact", "lead", "both"]
 CriteriaKind = Literal["where", "soql", "rules"]
@@ -38,6 +37,23 @@ CriteriaKind = Literal["where", "soql", "rules"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _Criteria(_Strict):
+    """A body with criteria: a rule document may be an object, the other kinds are text."""
+
+    criteria: str | dict[str, Any]
+    kind: CriteriaKind | None = None
+
+    @model_validator(mode="after")
+    def _object_is_rules(self) -> _Criteria:
+        if isinstance(self.criteria, dict) and self.kind not in (None, "rules"):
+            msg = f"criteria given as an object are a rule document; kind {self.kind!r} needs text"
+            raise ValueError(msg)
+        if isinstance(self.criteria, str) and not self.criteria.strip():
+            msg = "criteria are empty; give a WHERE clause, a SOQL query or a rule document"
+            raise ValueError(msg)
+        return self
 
 
 class ProblemOut(BaseModel):
@@ -85,10 +101,10 @@ class SegmentOut(BaseModel):
     updated_at: dt.datetime
 
 
-class SegmentCreate(_Strict):
+class SegmentCreate(_Criteria):
     name: str = Field(min_length=1, max_length=80, description="Segment and Campaign name.")
     criteria: str | dict[str, Any] = Field(
-        description="A SOQL WHERE clause, a full SOQL query, or a rule document (object)."
+        description="A SOQL WHERE clause, a full SOQL query, or a rule document (object).",
     )
     kind: CriteriaKind | None = Field(default=None, description="Criteria kind; null guesses it.")
     target: Target | None = Field(
@@ -119,9 +135,7 @@ class SegmentDeleted(BaseModel):
     campaign_deleted: bool
 
 
-class PreviewRequest(_Strict):
-    criteria: str | dict[str, Any]
-    kind: CriteriaKind | None = None
+class PreviewRequest(_Criteria):
     target: Target | None = None
 
 
