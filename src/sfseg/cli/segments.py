@@ -316,7 +316,7 @@ def _segments_table(segments: list[SegmentInfo]) -> Table:
             escape(segment.name),
             segment.target,
             segment.campaign_id or "(unfinished)",
-            escape(segment.criteria_text.strip()[:60]),
+            escape(" ".join(segment.criteria_text.split())[:60]),
             segment.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     return table
