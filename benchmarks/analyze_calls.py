@@ -51,7 +51,9 @@ def _add_members(info: Any, campaign_id: str, size: int) -> None:
 
 def _forget_population(store: Store) -> None:
     with store.session() as session:
-        for row in session.query(StoreState).filter(StoreState.name.startswith(POPULATION_STATE_PREFIX)):
+        for row in session.query(StoreState).filter(
+            StoreState.name.startswith(POPULATION_STATE_PREFIX)
+        ):
             session.delete(row)
 
 
@@ -67,19 +69,28 @@ def _measure(client: SalesforceClient, store: Store, segment_id: str) -> dict[st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--contacts", type=int, default=120_000, help="synthetic org size (contacts)")
-    parser.add_argument("--latency-ms", type=int, default=100, help="latency added to each API call")
+    parser.add_argument(
+        "--contacts", type=int, default=120_000, help="synthetic org size (contacts)"
+    )
+    parser.add_argument(
+        "--latency-ms", type=int, default=100, help="latency added to each API call"
+    )
     parser.add_argument("--sizes", default="1000,100000", help="segment sizes, comma-separated")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
     results = []
-    with tempfile.TemporaryDirectory() as scratch, run_sandbox(
-        seed=f"synthetic:{args.contacts}", latency_ms=args.latency_ms
-    ) as info, _client(info) as client, Store(f"sqlite:///{Path(scratch) / 'sfseg.db'}") as store:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        run_sandbox(seed=f"synthetic:{args.contacts}", latency_ms=args.latency_ms) as info,
+        _client(info) as client,
+        Store(f"sqlite:///{Path(scratch) / 'sfseg.db'}") as store,
+    ):
         segments = {}
         for size in sizes:
-            created = create_segment(client, store, f"Bench {size}", "MailingCountry = 'United States'")
+            created = create_segment(
+                client, store, f"Bench {size}", "MailingCountry = 'United States'"
+            )
             assert created.segment is not None and created.campaign_id is not None
             _add_members(info, created.campaign_id, size)
             segments[size] = created.segment.id
@@ -90,7 +101,9 @@ def main() -> None:
             row = {"members": size, "population_counted": cold, "population_reused": warm}
             results.append(row)
             print(json.dumps(row))
-    print(json.dumps({"contacts": args.contacts, "latency_ms": args.latency_ms, "results": results}))
+    print(
+        json.dumps({"contacts": args.contacts, "latency_ms": args.latency_ms, "results": results})
+    )
 
 
 if __name__ == "__main__":
