@@ -376,3 +376,20 @@ def test_synthetic_writer_reraises_insert_failure() -> None:
     with pytest.raises(sqlite3.IntegrityError):
         writer.close()
     assert connection.execute("SELECT a FROM t").fetchall() == [(1,)]
+
+
+def test_failed_seed_leaves_database_reusable(tmp_path: Path) -> None:
+    write(tmp_path / "accounts.json", {"records": [
+        {"attributes": {"type": "Account", "referenceId": "A1"}, "Name": "Loaded first"}]})
+    write(tmp_path / "contacts.json", {"records": [
+        {"attributes": {"type": "Contact", "referenceId": "C1"}, "LastName": "Two",
+         "AccountId": "@Missing"}]})
+    plan = write(tmp_path / "plan.json", [{"sobject": "Account", "files": ["accounts.json"]},
+                                         {"sobject": "Contact", "files": ["contacts.json"]}])
+    database = str(tmp_path / "org.db")
+    with pytest.raises(SeedError):
+        Org.open(database, seed=str(plan))
+    org = Org.open(database)
+    assert org.store.count("Account") == 0
+    assert org.store.count("User") == 1
+    assert org.default_user_id

@@ -115,8 +115,11 @@ class Org:
         # B-tree insert per row.
         store.create_tables(indexes=False)
         org = cls(store)
-        org._create_default_user()
-        load_seed(org, seed)
+        # One transaction for the whole seed, so a seed that fails leaves an empty
+        # database that the next open seeds afresh.
+        with org.transaction():
+            org._create_default_user()
+            load_seed(org, seed)
         store.build_indexes()
         store.set_meta("seed", seed)
         store.enable_wal()
