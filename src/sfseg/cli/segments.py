@@ -122,7 +122,7 @@ def _reported(store: Store | None, operation: str, segment_id: str | None = None
         _log(store, operation, exc, segment_id)
         fail_for(exc)
     except (SegmentNotFoundError, AmbiguousSegmentError) as exc:
-        fail(str(exc).strip("'\""), "run `sfseg segments list` to see the segments")
+        fail(str(exc))
     except (ValueError, LookupError) as exc:
         _log(store, operation, exc, segment_id)
         fail(str(exc))
