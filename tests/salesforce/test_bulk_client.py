@@ -194,3 +194,20 @@ def test_server_error_on_results_retried(fresh_client: SalesforceClient, fresh_s
     result = _bulk(fresh_client).ingest("Contact", "insert", [{"LastName": "A"}, {"LastName": "B"}], field_types={})
     assert result.succeeded == 2
     assert fresh_sandbox.state.faults.describe()["rules"][0]["fired"] == 1
+
+
+def test_existing_member_is_duplicate_value(fresh_client: SalesforceClient, fresh_sandbox: SandboxInfo) -> None:
+    org = fresh_sandbox.state.org
+    campaign_id = org.create("Campaign", {"Name": "Spring"})
+    old = org.create("Contact", {"LastName": "Old"})
+    new = org.create("Contact", {"LastName": "New"})
+    org.create("CampaignMember", {"CampaignId": campaign_id, "ContactId": old})
+    records = [{"CampaignId": campaign_id, "ContactId": old}, {"CampaignId": campaign_id, "ContactId": new}]
+    result = _bulk(fresh_client).ingest("CampaignMember", "insert", records)
+    duplicate, created = result.records
+    assert duplicate.success is False
+    assert duplicate.id is None
+    assert duplicate.errors[0].status_code == "DUPLICATE_VALUE"
+    assert created.success is True
+    assert created.created is True
+    assert result.partial is True
