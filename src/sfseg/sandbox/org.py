@@ -634,13 +634,13 @@ class Org:
         if schema.name not in {"Task", "Event"}:
             return
         account_id = None
-        what = row.get("WhatId")
-        who = row.get("WhoId")
-        if what and what.startswith(self.schema.require("Account").key_prefix):
-            account_id = what
-        elif who and who.startswith(self.schema.require("Contact").key_prefix):
+        what_id = row.get("WhatId")
+        who_id = row.get("WhoId")
+        if what_id and what_id.startswith(self.schema.require("Account").key_prefix):
+            account_id = what_id
+        elif who_id and who_id.startswith(self.schema.require("Contact").key_prefix):
             found = self.store.connection.execute(
-                'SELECT "AccountId" FROM "Contact" WHERE "Id" = ?', (who,)
+                'SELECT "AccountId" FROM "Contact" WHERE "Id" = ?', (who_id,)
             ).fetchone()
             account_id = found[0] if found else None
         row["AccountId"] = account_id

@@ -245,6 +245,8 @@ class _Generator:
         cities = self.pick(_CITIES, total)
         statuses = self.pick(_LEAD_STATUSES, total)
         rand = self.random.random
+
+        # One lead in ten is converted into a random existing contact.
         converted = [0] * total
         days: list[str | None] = [None] * total
         contacts: list[str | None] = [None] * total
@@ -259,6 +261,7 @@ class _Generator:
                     accounts[number] = self.state.contact_accounts[slot]
                     days[number] = self.days[200 + int(rand() * 700)]
                     statuses[number] = "Closed - Converted"
+
         companies = self.pick(("Acme", "Globex", "Initech", "Umbrella", "Stark"), total)
         self.insert("Lead", ("OwnerId", "FirstName", "LastName", "Name", "Company", "Email",
                              "Status", "Rating", "Industry", "LeadSource", "City", "State",
