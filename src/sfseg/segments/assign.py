@@ -503,6 +503,7 @@ def _resolve_and_plan(
     """
     run.progress.start("resolve", len(kinds))
     resolution = resolve_customers(run.client, kinds, id_field=run.id_field, tie_break=run.tie_break)
+    run.progress.advance("resolve", len(kinds))
     run.progress.finish("resolve")
 
     by_customer = {item.customer_id: item for item in items}
@@ -568,6 +569,7 @@ def _reconcile(run: _Run, items: Sequence[ItemState], written: Sequence[ItemStat
     changed = reconcile(run.client, run.campaign_id, written, status=run.status, whole_campaign=whole)
     jobs.save_items(run.store, changed)
     record_membership_events(run.store, run.segment_id, run.job_id, written)
+    run.progress.advance("reconcile", len(written))
     run.progress.finish("reconcile")
     if changed:
         logger.warning("assign.reconciled job=%s corrected=%d", run.job_id, len(changed))
