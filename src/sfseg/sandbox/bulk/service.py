@@ -109,18 +109,14 @@ class BulkService:
             return True
 
     def limits(self) -> dict[str, dict[str, int]]:
-        """Return the `/limits` entries this service draws down, in Salesforce's shape."""
-        settings = self.settings
-        return {
-            "DailyBulkV2QueryJobs": {
-                "Max": settings.daily_query_job_limit,
-                "Remaining": max(settings.daily_query_job_limit - self.query_jobs_created, 0),
-            },
-            "DailyBulkApiRecords": {
-                "Max": settings.daily_record_limit,
-                "Remaining": max(settings.daily_record_limit - self.records_uploaded, 0),
-            },
-        }
+        """Return the `/limits` entries this service draws down, in Salesforce's shape.
+
+        The daily record allowance has no `/limits` entry in Salesforce, so only the
+        query-job count appears here.
+        """
+        maximum = self.settings.daily_query_job_limit
+        remaining = max(maximum - self.query_jobs_created, 0)
+        return {"DailyBulkV2QueryJobs": {"Max": maximum, "Remaining": remaining}}
 
     # -- processing ----------------------------------------------------------
 
