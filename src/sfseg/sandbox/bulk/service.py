@@ -111,8 +111,8 @@ class BulkService:
     def limits(self) -> dict[str, dict[str, int]]:
         """Return the `/limits` entries this service draws down, in Salesforce's shape.
 
-        The daily record allowance has no `/limits` entry in Salesforce, so only the
-        query-job count appears here.
+        Salesforce's documented `/limits` examples show no entry for the daily record
+        allowance, so only the query-job count appears here.
         """
         maximum = self.settings.daily_query_job_limit
         remaining = max(maximum - self.query_jobs_created, 0)
