@@ -908,9 +908,11 @@ def _queue_rest(run: _Run, max_age: dt.timedelta | None) -> None:
     cold = [sobject for sobject in run.objects if cached[sobject] is None]
     for sobject in cold:
         _queue_cardinality(run, sobject, columns[sobject], cardinality[sobject])
-    if "Lead" in run.objects:
+    rows = _member_rows(run)
+    if rows["Lead"] and rows["Contact"]:
+        # Only a segment with both kinds of member can hold a lead and its contact.
         _queue_duals(run)
-    _queue_contact_roles(run, _member_rows(run)["Contact"])
+    _queue_contact_roles(run, rows["Contact"])
     _queue_overlap(run)
     if cold:
         run.batch.run_round()  # the cardinalities decide how the groupings are split
