@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from sfseg.segments import jobs
@@ -18,13 +15,13 @@ ACCOUNT = "001D000000IqhSLIAZ"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(f"sqlite:///{tmp_path / 'jobs.db'}") as opened:
-        with opened.session() as session:
-            session.add(Segment(id="seg_000000000001", key="k1", name="Jobs", target="contact",
-                                criteria_kind="where", criteria_text="Email != null",
-                                campaign_id="701000000000001AAA"))
-        yield opened
+def store(any_store: Store) -> Store:
+    """A store on each backend (SQLite, and PostgreSQL when configured) with one segment."""
+    with any_store.session() as session:
+        session.add(Segment(id="seg_000000000001", key="k1", name="Jobs", target="contact",
+                            criteria_kind="where", criteria_text="Email != null",
+                            campaign_id="701000000000001AAA"))  # fmt: skip
+    return any_store
 
 
 def _job(store: Store, values: list[str]) -> tuple[str, list[ItemState]]:
