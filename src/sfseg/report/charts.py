@@ -155,9 +155,17 @@ def opportunities_chart(analysis: Analysis) -> Chart:
         "Win rate",
         "Last close",
     )
+    summary = (
+        "; ".join(
+            f"{s.count:,} through {name}, {s.won:,} won for {_number(s.won_amount)}"
+            for name, s in zip(names, stats, strict=True)
+        )
+        or "No opportunities are linked to the members"
+    )
+    legend = {"orientation": "h", "traceorder": "normal"}
     return Chart(
-        "chart-opportunities", "Opportunities", _layout(figure, barmode="stack", legend={"orientation": "h"}),
-        Table(columns, rows),
+        "chart-opportunities", "Opportunities and won amount",
+        _layout(figure, barmode="stack", legend=legend), Table(columns, rows), summary + ".",
     )  # fmt: skip
 
 
@@ -183,12 +191,15 @@ def activity_chart(analysis: Analysis) -> Chart:
     ]
     last = behaviour.activities.last_activity_date
     rows.append(("Last activity", str(last) if last else "none"))
-    return Chart(
-        "chart-activity",
-        "Cases and recent activity",
-        _layout(figure),
-        Table(("Measure", "Value"), rows),
+    summary = (
+        f"{behaviour.cases.count:,} cases ({behaviour.cases.open:,} open); "
+        f"{behaviour.activities.tasks_last_90_days:,} tasks and "
+        f"{behaviour.activities.events_last_90_days:,} events in the last 90 days; "
+        f"last activity {last or 'none'}."
     )
+    return Chart(
+        "chart-activity", "Cases and recent activity", _layout(figure), Table(("Measure", "Value"), rows), summary
+    )  # fmt: skip
 
 
 def overlap_chart(analysis: Analysis) -> Chart:
