@@ -276,7 +276,7 @@ def test_semantic_errors(query_org: QueryOrg, soql: str, code: str, ending: str)
 
 
 def test_offset_over_2000(query_org: QueryOrg) -> None:
-    """OFFSET above 2,000 answers NUMBER_OUTSIDE_VALID_RANGE; 2,000 itself is allowed."""
+    """OFFSET above 2,000 raises NUMBER_OUTSIDE_VALID_RANGE, and 2,000 itself is allowed."""
     error = query_error(query_org, "SELECT Id FROM Contact OFFSET 2001")
     assert error.error_code == "NUMBER_OUTSIDE_VALID_RANGE"
     assert error.message == "Maximum SOQL offset allowed is 2000"

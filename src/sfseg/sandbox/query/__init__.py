@@ -1,7 +1,7 @@
 """The sandbox org's SOQL executor.
 
 `QueryEngine(org)` compiles a SOQL statement to one SQLite statement over the org's
-tables and returns results in Salesforce's REST shapes; `QueryError` carries
+tables and returns results in Salesforce's REST shapes. `QueryError` carries
 Salesforce's `errorCode` and message.
 """
 

@@ -56,7 +56,7 @@ _UNITS: dict[str, Callable[[dt.date, int], dt.date]] = {
 
 
 def _units(today: dt.date, unit: str, first: int, count: int) -> DateRange:
-    """The `count` whole units starting `first` units from the current one."""
+    """Return the `count` whole units starting `first` units from the current one."""
     shift = _UNITS[unit]
     return shift(today, first), shift(today, first + count) - _ONE_DAY
 
@@ -110,5 +110,5 @@ def date_range(name: str, n: int | None, today: dt.date) -> DateRange:
 
 
 def datetime_bound(day: dt.date) -> str:
-    """The stored datetime text for midnight UTC starting `day` (`2024-01-31T00:00:00.000+0000`)."""
+    """Return the stored datetime text of midnight UTC on `day` (`2024-01-31T00:00:00.000+0000`)."""
     return f"{day.isoformat()}T00:00:00.000+0000"

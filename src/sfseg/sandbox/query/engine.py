@@ -231,8 +231,8 @@ class QueryEngine:
         offset = size
         while True:
             rows = self._cursor_rows(cursor, offset)
-            # A range read ends with a short page; a snapshot page may be short
-            # because of deletes, so a snapshot ends at its last id instead.
+            # A range read ends with a short page. A snapshot page may be short because
+            # of deletes, so a snapshot ends at its last id instead.
             if not plan.keyset and offset >= len(cursor.rowids or ()):
                 return
             yield from self._build_page(plan, rows, version)

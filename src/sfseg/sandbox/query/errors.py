@@ -137,8 +137,11 @@ def unknown_child_relationship(
 def bad_filter_value(
     soql: str | None, position: ast.Position | None, field: str, soap_type: str, quoted: bool
 ) -> QueryError:
-    """The Salesforce message for a filter value of the wrong kind (`quoted` is what the
-    field needs: strings and ids are quoted, dates, numbers and booleans are not)."""
+    """Build Salesforce's error for a filter value of the wrong kind.
+
+    `quoted` tells what the field needs: strings and ids are quoted, and dates,
+    numbers and booleans are not.
+    """
     quoting = "should be enclosed in quotes" if quoted else "should not be enclosed in quotes"
     reason = (
         f"value of filter criterion for field '{field}' must be of type {soap_type} and {quoting}"

@@ -15,7 +15,7 @@ __all__ = ["semi_join_sql"]
 def semi_join_sql(
     context: CompileContext, query: ast.Query, today: dt.date, *, exclude_nulls: bool
 ) -> str:
-    """The SQL subquery selecting the one id or reference field of a semi-join.
+    """Compile a semi-join to the SQL subquery that selects its one id or reference field.
 
     `exclude_nulls` drops null values, which an anti-join needs because SQL's
     `x NOT IN (..., NULL)` is never true.
