@@ -23,16 +23,22 @@ def test_missing_header_is_invalid_auth_header(fresh_sandbox: SandboxInfo) -> No
     """No Authorization header returns 401 INVALID_AUTH_HEADER, uncounted."""
     response = httpx.get(f"{fresh_sandbox.data_url}/limits")
     assert response.status_code == 401
-    assert response.json() == [{"message": "INVALID_HEADER_TYPE", "errorCode": "INVALID_AUTH_HEADER"}]
+    assert response.json() == [
+        {"message": "INVALID_HEADER_TYPE", "errorCode": "INVALID_AUTH_HEADER"}
+    ]
     assert response.headers["Sforce-Limit-Info"] == "api-usage=0/100000"
     assert fresh_sandbox.state.limits.used == 0
 
 
 def test_unknown_token_is_invalid_session(fresh_sandbox: SandboxInfo) -> None:
     """An unknown bearer token returns 401 INVALID_SESSION_ID with the array body."""
-    response = httpx.get(f"{fresh_sandbox.data_url}/limits", headers={"Authorization": "Bearer nope"})
+    response = httpx.get(
+        f"{fresh_sandbox.data_url}/limits", headers={"Authorization": "Bearer nope"}
+    )
     assert response.status_code == 401
-    assert response.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    assert response.json() == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+    ]
 
 
 def test_token_expires_after_ttl() -> None:
@@ -64,13 +70,17 @@ def test_daily_limit_exhausted() -> None:
     """Past the allowance calls get 403 REQUEST_LIMIT_EXCEEDED TotalRequests, uncounted."""
     with run_sandbox(seed="empty", api_limit=2) as info:
         headers = {"Authorization": f"Bearer {info.access_token()}"}
-        statuses = [httpx.get(f"{info.data_url}/limits", headers=headers).status_code for _ in range(2)]
+        statuses = [
+            httpx.get(f"{info.data_url}/limits", headers=headers).status_code for _ in range(2)
+        ]
         refused = httpx.get(f"{info.data_url}/limits", headers=headers)
         versions = httpx.get(f"{info.url}/services/data")
         used = info.state.limits.used
     assert statuses == [200, 200]
     assert refused.status_code == 403
-    assert refused.json() == [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+    assert refused.json() == [
+        {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}
+    ]
     assert refused.headers["Sforce-Limit-Info"] == "api-usage=2/2"
     assert versions.status_code == 200
     assert used == 2
@@ -96,11 +106,16 @@ def test_concurrent_limit() -> None:
     refused = next(response for response in responses if response.status_code == 403)
     assert statuses == [200, 200, 403]
     assert refused.json() == [
-        {"message": "ConcurrentPerOrgLongTxn Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}
+        {
+            "message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+            "errorCode": "REQUEST_LIMIT_EXCEEDED",
+        }
     ]
 
 
-def test_latency_admin_delays_responses(fresh_sandbox: SandboxInfo, fresh_http: httpx.Client) -> None:
+def test_latency_admin_delays_responses(
+    fresh_sandbox: SandboxInfo, fresh_http: httpx.Client
+) -> None:
     """PUT /__sandbox/latency adds a fixed delay to every API response."""
     put = httpx.put(f"{fresh_sandbox.url}/__sandbox/latency", json={"ms": 150})
     response = fresh_http.get("/limits")
@@ -175,3 +190,39 @@ def test_clock_admin_round_trip(fresh_sandbox: SandboxInfo) -> None:
     assert "has no UTC offset" in naive.json()["error"]
     assert deleted.status_code == 204
     assert free["fixed"] is False
+
+
+def test_limits_show_bulk_and_report_use(
+    fresh_sandbox: SandboxInfo, fresh_http: httpx.Client
+) -> None:
+    """A Bulk query job and a report run draw down their own /limits entries."""
+    before = fresh_http.get("/limits").json()
+    created = fresh_http.post(
+        "/jobs/query", json={"operation": "query", "query": "SELECT Id FROM Contact"}
+    )
+    report = fresh_http.post(
+        "/analytics/reports",
+        json={
+            "reportMetadata": {
+                "name": "Members",
+                "reportFormat": "TABULAR",
+                "reportType": {"type": "CampaignWithCampaignMembers"},
+                "detailColumns": ["MEMBER_ID"],
+            }
+        },
+    )
+    run = fresh_http.get(f"/analytics/reports/{report.json()['reportMetadata']['id']}")
+    after = fresh_http.get("/limits").json()
+    assert created.status_code == 200, created.text
+    assert report.status_code in (200, 201), report.text
+    assert run.status_code == 200, run.text
+    query_jobs = before["DailyBulkV2QueryJobs"]
+    assert after["DailyBulkV2QueryJobs"] == {
+        "Max": query_jobs["Max"],
+        "Remaining": query_jobs["Remaining"] - 1,
+    }
+    sync_runs = before["HourlySyncReportRuns"]
+    assert after["HourlySyncReportRuns"] == {
+        "Max": sync_runs["Max"],
+        "Remaining": sync_runs["Remaining"] - 1,
+    }

@@ -102,8 +102,9 @@ class ApiLimits:
 def limits_body(limits: ApiLimits) -> dict[str, dict[str, int]]:
     """Body of `GET /limits`: Salesforce's map of `{"Max", "Remaining"}` by limit name.
 
-    Only `DailyApiRequests` is live; the other allowances are never drawn down here and
-    carry the values of a Developer Edition org.
+    `DailyApiRequests` is live. The limits route replaces the Bulk query-job and report-run
+    entries with the live ones of those APIs; the other allowances are never drawn down
+    and carry the values of a Developer Edition org.
     """
     remaining = max(limits.daily_max - limits.used, 0)
 

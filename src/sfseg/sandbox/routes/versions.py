@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from sfseg.sandbox.bulk.service import bulk_service
 from sfseg.sandbox.config import SUPPORTED_VERSIONS
 from sfseg.sandbox.limits import limits_body
+from sfseg.sandbox.reports.store import report_store
 from sfseg.sandbox.routes.deps import ApiResponse, Endpoint, RestRequest
 from sfseg.sandbox.state import SandboxState
 
 __all__ = ["ENDPOINTS", "SUPPORTED_VERSIONS", "is_supported_version", "router"]
+
 
 def is_supported_version(version: str) -> bool:
     return version in SUPPORTED_VERSIONS
@@ -37,7 +40,11 @@ def resource_map(state: SandboxState, request: RestRequest) -> ApiResponse:
 
 
 def limits(state: SandboxState, request: RestRequest) -> ApiResponse:
-    return ApiResponse(200, limits_body(state.limits))
+    body = limits_body(state.limits)
+    # The Bulk API and the Reports API draw down their own allowances.
+    body.update(bulk_service(state).limits())
+    body.update(report_store(state).limits(state.clock.now()))
+    return ApiResponse(200, body)
 
 
 ENDPOINTS = [
