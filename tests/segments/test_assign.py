@@ -217,6 +217,9 @@ def test_daily_limit_then_resume(fresh_sandbox: SandboxInfo, fresh_client: Sales
     assert resumed.counts["created"] == 3000
     members = _members(fresh_sandbox, _campaign(store, segment_id))
     assert len(members) == len(set(members)) == 3000
+    with store.session() as session:
+        entered = [e.record_id for e in session.query(MembershipEvent).filter_by(job_id=stopped.job_id)]
+    assert len(entered) == len(set(entered)) == 3000
 
 
 def test_skips_with_reasons(fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient, store: Store) -> None:

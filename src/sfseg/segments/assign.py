@@ -37,6 +37,7 @@ from sfseg.segments.errorlog import record_error
 from sfseg.segments.jobs import ItemState, JobState
 from sfseg.segments.plan import (
     DEFAULT_BULK_THRESHOLD,
+    Action,
     Member,
     Mode,
     Outcome,
@@ -187,6 +188,7 @@ class _Run:
     calls_at_start: int
     job_id: str | None = None
     earlier_calls: int = 0
+    resumed: bool = False
 
 
 # --- public API -------------------------------------------------------------------
@@ -323,7 +325,7 @@ def resume_job(
         remove_responded=bool(params.get("remove_responded")),
         bulk_threshold=int(params.get("bulk_threshold", DEFAULT_BULK_THRESHOLD)),
         progress=progress or Progress(), options=write_options,
-        calls_at_start=client.api_calls, job_id=job_id, earlier_calls=summary.api_calls,
+        calls_at_start=client.api_calls, job_id=job_id, earlier_calls=summary.api_calls, resumed=True,
     )  # fmt: skip
     items = jobs.load_items(store, job_id)
     for item in items:
@@ -564,12 +566,15 @@ def _write(run: _Run, items: Sequence[ItemState], route: Route) -> list[ItemStat
 
 def _reconcile(run: _Run, items: Sequence[ItemState], written: Sequence[ItemState], route: Route) -> None:
     assert run.job_id is not None
-    run.progress.start("reconcile", len(written))
-    whole = route is Route.BULK and len(written) >= BULK_RECONCILE_ROWS
-    changed = reconcile(run.client, run.campaign_id, written, status=run.status, whole_campaign=whole)
+    # A resumed job may have been killed after writing but before reconciling, so it
+    # reconciles every row it wrote in any run, and records only events not yet recorded.
+    targets = [item for item in items if item.action is not Action.NONE] if run.resumed else list(written)
+    run.progress.start("reconcile", len(targets))
+    whole = route is Route.BULK and len(targets) >= BULK_RECONCILE_ROWS
+    changed = reconcile(run.client, run.campaign_id, targets, status=run.status, whole_campaign=whole)
     jobs.save_items(run.store, changed)
-    record_membership_events(run.store, run.segment_id, run.job_id, written)
-    run.progress.advance("reconcile", len(written))
+    record_membership_events(run.store, run.segment_id, run.job_id, targets)
+    run.progress.advance("reconcile", len(targets))
     run.progress.finish("reconcile")
     if changed:
         logger.warning("assign.reconciled job=%s corrected=%d", run.job_id, len(changed))

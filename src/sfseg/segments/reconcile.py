@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from sfseg import soql
 from sfseg.salesforce import SalesforceClient
@@ -202,8 +202,13 @@ def _reconcile_item(item: ItemState, member: Member | None, status: str | None) 
 def record_membership_events(
     store: Store, segment_id: str, job_id: str, items: Iterable[ItemState]
 ) -> int:
-    """Write an `entered` event per created member and a `left` event per removed one."""
+    """Write an `entered` event per created member and a `left` event per removed one.
+
+    Events the job already recorded are not written again, so a resumed job can pass
+    all its items.
+    """
     now = utcnow()
+    recorded = _recorded_events(store, job_id)
     rows = []
     for item in items:
         if item.resolved_id is None or item.sobject is None:
@@ -214,6 +219,8 @@ def record_membership_events(
             event = "left"
         else:
             continue
+        if (item.resolved_id, event) in recorded:
+            continue
         rows.append({
             "segment_id": segment_id, "record_id": item.resolved_id, "object": item.sobject,
             "event": event, "job_id": job_id, "at": now,
@@ -222,3 +229,9 @@ def record_membership_events(
         with store.session() as session:
             session.execute(insert(MembershipEvent), rows)
     return len(rows)
+
+
+def _recorded_events(store: Store, job_id: str) -> set[tuple[str, str]]:
+    query = select(MembershipEvent.record_id, MembershipEvent.event).where(MembershipEvent.job_id == job_id)
+    with store.session() as session:
+        return {(record_id, event) for record_id, event in session.execute(query)}
