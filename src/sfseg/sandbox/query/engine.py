@@ -21,6 +21,7 @@ from sfseg.sandbox.metadata import OrgSchema
 from sfseg.sandbox.query import errors
 from sfseg.sandbox.query.compiler import compile_query
 from sfseg.sandbox.query.functions import register_functions
+from sfseg.sandbox.query.indexes import ensure_query_indexes
 from sfseg.sandbox.query.locators import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_OPEN,
@@ -117,6 +118,9 @@ class QueryEngine:
         idle_timeout: seconds an unused query locator lives.
         max_open: open locators kept at most; the least recently used go first.
         monotonic: the time source for locator expiry (tests pass a fake).
+        create_indexes: create the case-insensitive lookup indexes and the deleted-row
+            index the compiled statements use (see `sfseg.sandbox.query.indexes`).
+            On a million-row org this takes a few seconds the first time.
     """
 
     def __init__(
@@ -126,6 +130,7 @@ class QueryEngine:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         max_open: int = DEFAULT_MAX_OPEN,
         monotonic: Callable[[], float] = time.monotonic,
+        create_indexes: bool = True,
     ) -> None:
         self.org = org
         self.cursors = CursorStore(
@@ -133,6 +138,8 @@ class QueryEngine:
         )
         with org.store.lock:
             register_functions(org.store.connection)
+            if create_indexes:
+                ensure_query_indexes(org.store.connection, org.schema)
 
     # --- public API -----------------------------------------------------------
 
