@@ -156,7 +156,12 @@ def assign_command(
     as_json: JsonOption = False,
     profile: ProfileOption = None,
 ) -> None:
-    """Assign customers to a segment as CampaignMembers, with an outcome for each one."""
+    """Assign customers to a segment as CampaignMembers, with an outcome for each one.
+
+    Exit status: 0 when every row succeeded or was skipped (or a dry run planned it),
+    1 for an error, 2 when some or all rows failed, 3 when the daily API limit stopped
+    the job (continue it later with `sfseg jobs resume JOB`).
+    """
     sources = sum(1 for given in (customer_ids, file, from_criteria) if given)
     if sources != 1:
         fail("Give the customers one way: ids as arguments, --file PATH, or --criteria.",
@@ -263,7 +268,11 @@ def jobs_resume(
     as_json: JsonOption = False,
     profile: ProfileOption = None,
 ) -> None:
-    """Continue a job stopped by the daily limit or killed mid-run."""
+    """Continue a job stopped by the daily limit or killed mid-run.
+
+    Exit status as for `sfseg assign`: 0, 1 for an error, 2 when rows failed, 3 when the
+    daily API limit stopped it again.
+    """
     store = Store()
     with open_client(profile) as client:
         try:
