@@ -85,7 +85,7 @@ def test_assign_wait_returns_result(fresh_api: Api, fresh_sandbox: SandboxInfo) 
 
 def test_wait_ignored_for_large_input(fresh_api: Api, fresh_sandbox: SandboxInfo) -> None:
     """Past the wait limit, `wait=true` still answers 202 with the job."""
-    config = fresh_api.service.server.config.app.state.service.config
+    config = fresh_api.service.state.config
     config.wait_max_customers = 2
     contacts = seed_contacts(fresh_sandbox, 3)
     segment_id = create_segment(fresh_api)

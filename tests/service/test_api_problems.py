@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import httpx
@@ -47,7 +48,7 @@ def test_unknown_path_and_method(fresh_api: Api) -> None:
 
 def test_declared_oversize_body_is_413(fresh_api: Api) -> None:
     """A Content-Length over the limit gets 413 before the body is read."""
-    limit = fresh_api.service.server.config.app.state.service.config.max_body_bytes
+    limit = fresh_api.service.state.config.max_body_bytes
     body = json.dumps({"customer_ids": ["a@example.com"] * (limit // 10)}).encode()
 
     response = fresh_api.write.post(
@@ -60,7 +61,7 @@ def test_declared_oversize_body_is_413(fresh_api: Api) -> None:
 
 def test_chunked_oversize_body_is_413(fresh_api: Api) -> None:
     """A body sent without Content-Length is cut off with 413 once it passes the limit."""
-    limit = fresh_api.service.server.config.app.state.service.config.max_body_bytes
+    limit = fresh_api.service.state.config.max_body_bytes
     chunk = b"x" * 65536
 
     def stream():
@@ -96,21 +97,13 @@ def test_unavailable_org_is_503(fresh_api: Api, fresh_sandbox: SandboxInfo) -> N
     fresh_sandbox.state.faults.configure(
         {"rules": [{"path": "^/composite", "fault": "SERVER_UNAVAILABLE"}]}
     )
-    client = fresh_api.service.server.config.app.state.service.client
-    client.retry_policy = type(client.retry_policy)(
-        **{**vars_of(client.retry_policy), "sleep": lambda _s: None}
-    )
+    client = fresh_api.service.state.client
+    client.retry_policy = dataclasses.replace(client.retry_policy, sleep=lambda _s: None)
 
     response = fresh_api.read.post("/v1/preview", json={"criteria": "LastName = 'x'"})
 
     assert response.status_code == 503
     assert problem_of(response)["errorCode"] == "SERVER_UNAVAILABLE"
-
-
-def vars_of(policy: object) -> dict:
-    import dataclasses
-
-    return {field.name: getattr(policy, field.name) for field in dataclasses.fields(policy)}  # type: ignore[arg-type]
 
 
 def test_problem_media_type_in_openapi(fresh_api: Api) -> None:

@@ -15,11 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
+from fastapi import FastAPI
 
 from sfseg.salesforce import SalesforceClient
 from sfseg.segments.store import Store
 from sfseg.service.app import create_app
 from sfseg.service.config import ServiceConfig
+from sfseg.service.state import ServiceState
 
 __all__ = ["RunningService", "run_service", "serve"]
 
@@ -30,8 +32,17 @@ GRACEFUL_SHUTDOWN_S = 5
 
 @dataclass(frozen=True, slots=True)
 class RunningService:
+    """A service running in a thread: its base URL, app (for tests) and uvicorn server."""
+
     url: str
+    app: FastAPI
     server: uvicorn.Server
+
+    @property
+    def state(self) -> ServiceState:
+        """The running app's shared state (store, client, runner, config)."""
+        state: ServiceState = self.app.state.service
+        return state
 
 
 def _uvicorn_config(
@@ -65,7 +76,8 @@ def run_service(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((config.host, config.port))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(_uvicorn_config(config, store, client))
+    uvicorn_config = _uvicorn_config(config, store, client)
+    server = uvicorn.Server(uvicorn_config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="sfseg-service", daemon=True
     )
@@ -80,7 +92,9 @@ def run_service(
         time.sleep(0.01)
     host = f"[{config.host}]" if ":" in config.host else config.host
     try:
-        yield RunningService(url=f"http://{host}:{port}", server=server)
+        app = uvicorn_config.app
+        assert isinstance(app, FastAPI)
+        yield RunningService(url=f"http://{host}:{port}", app=app, server=server)
     finally:
         server.should_exit = True
         thread.join(config.drain_seconds + GRACEFUL_SHUTDOWN_S + 35)
