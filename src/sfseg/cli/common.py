@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated, Any, NoReturn
 
@@ -30,9 +31,17 @@ ProfileOption = Annotated[
 ]
 
 
+def _json_default(value: Any) -> str:
+    # Dates and datetimes in ISO 8601 so that scripts can parse them; Decimal as text
+    # so that amounts stay exact.
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
 def print_json(obj: Any) -> None:
-    """Write `obj` to stdout as indented JSON (Decimal, dates and datetimes as text)."""
-    console.print_json(json.dumps(obj, default=str, ensure_ascii=False), highlight=False)
+    """Write `obj` to stdout as indented JSON (Decimal as text, dates and datetimes in ISO 8601)."""
+    console.print_json(json.dumps(obj, default=_json_default, ensure_ascii=False), highlight=False)
 
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
