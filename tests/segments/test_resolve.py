@@ -6,6 +6,7 @@ import pytest
 
 from sfseg.salesforce import SalesforceClient
 from sfseg.sandbox.org import Org
+from sfseg.sandbox.seeds.schema_file import add_custom_field
 from sfseg.sandbox.server import SandboxInfo
 from sfseg.segments.customers import InputError, parse_customers
 from sfseg.segments.resolve import TieBreak, resolve_customers
@@ -84,3 +85,18 @@ def test_unknown_external_field(fresh_client: SalesforceClient) -> None:
     customers = parse_customers(["X-1"], id_field="Loyalty_Number__c").customers
     with pytest.raises(InputError, match="Loyalty_Number__c"):
         resolve_customers(fresh_client, customers, id_field="Loyalty_Number__c")
+
+
+@pytest.mark.parametrize("method", ["rest", "bulk"])
+def test_external_id_values(method: str, fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient) -> None:
+    """External id values resolve case-insensitively, on Contact only when Lead lacks the field."""
+    org = _org(fresh_sandbox)
+    add_custom_field(org.store, "Contact", "Customer_Number__c", {"externalId": True, "unique": True})
+    first = org.create("Contact", {"LastName": "One", "Customer_Number__c": "CN-001"})
+    second = org.create("Contact", {"LastName": "Two", "Customer_Number__c": "CN-002"})
+    customers = parse_customers(["CN-001", "cn-002", "CN-404"], id_field="Customer_Number__c").customers
+
+    resolution = resolve_customers(fresh_client, customers, id_field="Customer_Number__c", method=method)
+
+    assert {key: r.record_id for key, r in resolution.resolved.items()} == {"CN-001": first, "cn-002": second}
+    assert resolution.unresolved["CN-404"].reason == "not_found"
