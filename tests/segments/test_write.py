@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -183,3 +184,34 @@ def test_daily_limit_stops_with_journal(store: Store) -> None:
     assert sum(1 for i in saved if i.outcome is Outcome.CREATED) == 1000
     assert sum(1 for i in saved if i.outcome_unknown) == 1000
     assert sum(1 for i in saved if i.outcome is Outcome.PENDING and i.attempts == 0) == 1000
+
+
+class SlowOrg(FakeOrg):
+    """A FakeOrg whose Composite calls take 50 ms, counting how many overlap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def composite(self, subrequests: Sequence[dict[str, Any]], *, all_or_none: bool = False) -> list[CompositeSubresponse]:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(0.05)  # long enough for the writer to start the next request
+            return super().composite(subrequests, all_or_none=all_or_none)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 3])
+def test_concurrency_bound(store: Store, concurrency: int) -> None:
+    """No more Composite writes are in flight for the campaign than the concurrency allows."""
+    org = SlowOrg()
+    items = _items(store, 6000)
+    _writer(org, store, concurrency=concurrency).write_rest(items)
+    assert org.max_in_flight <= concurrency
+    assert org.max_in_flight >= min(concurrency, 2)
+    assert len(org.members) == 6000
