@@ -35,7 +35,6 @@ __all__ = [
     "list_jobs",
     "load_items",
     "mark_sent",
-    "resume_job",
     "save_items",
     "set_job_state",
 ]
@@ -419,12 +418,3 @@ def final_state(items: Iterable[ItemState]) -> JobState:
         return JobState.PARTIAL
     return JobState.SUCCEEDED
 
-
-def resume_job(client: Any, store: Store, job_id: str, **options: Any) -> Any:
-    """Continue a stopped or killed job; see `sfseg.segments.assign.resume_job`.
-
-    Kept here as well because `sfseg.segments.resume_job` resolves to this module.
-    """
-    from sfseg.segments.assign import resume_job as resume  # assign imports this module
-
-    return resume(client, store, job_id, **options)
