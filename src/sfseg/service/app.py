@@ -8,12 +8,11 @@ shutdown drains the job runner before closing them.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 import sfseg
@@ -22,7 +21,7 @@ from sfseg.segments.store import Store
 from sfseg.service.config import ServiceConfig
 from sfseg.service.errors import DOMAIN_ERRORS
 from sfseg.service.limits import BodySizeLimit
-from sfseg.service.metrics import ServiceMetrics
+from sfseg.service.metrics import RequestMetrics, ServiceMetrics
 from sfseg.service.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from sfseg.service.routes import errors as errors_routes
 from sfseg.service.routes import health, jobs, segments
@@ -51,12 +50,6 @@ def _open(
     metrics.watch_client(lambda: client.api_calls)
     runner = JobRunner(client, store, workers=config.workers, write_options=config.write_options)
     return ServiceState(config=config, store=store, client=client, metrics=metrics, runner=runner)
-
-
-def _route_template(request: Request) -> str:
-    route = request.scope.get("route")
-    path = getattr(route, "path", None)
-    return str(path) if path else "(unmatched)"
 
 
 def _problem_media_type(document: dict[str, Any]) -> dict[str, Any]:
@@ -108,18 +101,7 @@ def create_app(
     for router in (health.router, segments.router, jobs.router, errors_routes.router):
         app.include_router(router)
 
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        metrics: ServiceMetrics = request.app.state.service.metrics
-        route = _route_template(request)
-        metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-        metrics.latency.labels(request.method, route).observe(time.perf_counter() - started)
-        return response
-
+    app.add_middleware(RequestMetrics, metrics=lambda: app.state.service.metrics)
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
 
     def openapi() -> dict[str, Any]:

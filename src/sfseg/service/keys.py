@@ -7,6 +7,7 @@ because the key is random and long, so it cannot be guessed from the digest.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -24,6 +25,7 @@ KEY_PREFIX = "sfseg_"
 KEY_RANDOM_BYTES = 32
 # Characters of the key kept in the clear for listings: "sfseg_" plus four random ones.
 SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 4
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
 
 
 class KeyNameTakenError(ValueError):
@@ -94,7 +96,11 @@ def verify_key(store: Store, presented: str) -> ApiKeyInfo | None:
             return None
         if row.revoked_at is not None:
             return None
-        row.last_used_at = utcnow()
+        # Writing the time on every request would serialise all requests on the
+        # store's write lock; minute precision is enough to tell unused keys.
+        now = utcnow()
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
+            row.last_used_at = now
         return _info(row)
 
 

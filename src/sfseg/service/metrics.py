@@ -9,13 +9,15 @@ which every retry writes once.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["RETRY_EVENT", "ServiceMetrics"]
+__all__ = ["RETRY_EVENT", "RequestMetrics", "ServiceMetrics"]
 
 # Buckets in seconds, from a cached read to an assignment answered while the caller waits.
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -86,3 +88,36 @@ class ServiceMetrics:
         if self._retry_handler is not None:
             logging.getLogger(SALESFORCE_LOGGER).removeHandler(self._retry_handler)
             self._retry_handler = None
+
+
+class RequestMetrics:
+    """ASGI middleware counting each answer by method, route template and status, with its time.
+
+    The route template (`/v1/segments/{segment_id}`) keeps the label set small; paths
+    that match no route count as `(unmatched)`.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: Callable[[], ServiceMetrics]) -> None:
+        self.app = app
+        self._metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed_send)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "(unmatched)"
+            metrics = self._metrics()
+            metrics.requests.labels(scope["method"], route, str(status)).inc()
+            metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)

@@ -28,6 +28,10 @@ __all__ = ["RunningService", "run_service", "serve"]
 START_TIMEOUT_S = 20.0
 # uvicorn stops waiting for open connections after this long at shutdown.
 GRACEFUL_SHUTDOWN_S = 5
+# Idle connections stay open this long: longer than the 5 s keep-alive of common
+# clients (httpx, requests' urllib3), so that a client never reuses a connection at
+# the moment the server closes it.
+KEEP_ALIVE_S = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ def _uvicorn_config(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

@@ -23,7 +23,8 @@ State = Annotated[ServiceState, Depends(get_state)]
 
 
 @router.get("/healthz", response_model=Health, summary="The process answers")
-def healthz() -> Health:
+async def healthz() -> Health:
+    # On the event loop, not the worker threads: it answers even when they are all busy.
     return Health(status="ok")
 
 
