@@ -167,9 +167,16 @@ def test_limit_reached_job_resumes(fresh_api: Api, fresh_sandbox: SandboxInfo) -
     ).json()["id"]
     assert wait_finished(fresh_api, job_id)["state"] == "limit_reached"
 
-    response = fresh_api.write.post(f"/v1/jobs/{job_id}/resume")
+    response = fresh_api.write.post(
+        f"/v1/jobs/{job_id}/resume", headers={"Idempotency-Key": "resume-1"}
+    )
+    wait_finished(fresh_api, job_id)
+    again = fresh_api.write.post(
+        f"/v1/jobs/{job_id}/resume", headers={"Idempotency-Key": "resume-1"}
+    )
 
-    assert response.status_code == 202
+    assert response.status_code == again.status_code == 202
+    assert again.json() == response.json()
     finished = wait_finished(fresh_api, job_id)
     assert finished["state"] == "succeeded"
     assert finished["counts"]["created"] == 3

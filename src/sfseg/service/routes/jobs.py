@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from sfseg.segments.jobs import RESUMABLE_STATES, JobState
 from sfseg.segments.store.models import Job, JobItem
 from sfseg.service.auth import ReadKey, WriteKey
 from sfseg.service.errors import PROBLEMS
+from sfseg.service.idempotency import run_idempotent
 from sfseg.service.models import AssignResultOut, ItemOut, JobOut, Page
 from sfseg.service.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, decode_cursor, page_of
 from sfseg.service.problems import ProblemError
@@ -120,18 +121,19 @@ def job_items(
     responses=problems(READ, WRITE),
     summary="Resume a stopped job",
 )
-def resume(job_id: JobId, state: State, _key: WriteKey) -> JSONResponse:
-    job = jobs.get_job(state.store, job_id)
-    if state.runner.is_active(job_id):
-        detail = (
-            f"job {job_id} is running in this service already; follow it with GET /v1/jobs/{job_id}"
-        )
-        raise ProblemError(PROBLEMS["job-not-resumable"], detail)
-    if JobState(job.state) not in RESUMABLE_STATES:
-        detail = f"job {job_id} is {job.state}; only planned, running, partial or limit_reached jobs resume"
-        raise JobNotResumableError(detail)
-    try:
-        state.runner.submit(job_id)
-    except RunnerStoppedError as exc:
-        raise ProblemError(PROBLEMS["job-not-resumable"], str(exc)) from exc
-    return JSONResponse(job_out(state, job_id).model_dump(mode="json"), status_code=202)
+def resume(job_id: JobId, request: Request, state: State, key: WriteKey) -> JSONResponse:
+    def work() -> tuple[int, Any]:
+        job = jobs.get_job(state.store, job_id)
+        if state.runner.is_active(job_id):
+            detail = f"job {job_id} is running in this service already; follow it with GET /v1/jobs/{job_id}"
+            raise ProblemError(PROBLEMS["job-not-resumable"], detail)
+        if JobState(job.state) not in RESUMABLE_STATES:
+            detail = f"job {job_id} is {job.state}; only planned, running, partial or limit_reached jobs resume"
+            raise JobNotResumableError(detail)
+        try:
+            state.runner.submit(job_id)
+        except RunnerStoppedError as exc:
+            raise ProblemError(PROBLEMS["job-not-resumable"], str(exc)) from exc
+        return 202, job_out(state, job_id).model_dump(mode="json")
+
+    return run_idempotent(request, key, None, work)
