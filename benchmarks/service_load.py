@@ -2,7 +2,7 @@
 
 Run: `python benchmarks/service_load.py [--clients 50] [--requests 2000]`. Prints a
 Markdown table of latencies per request kind and exits with status 1 if any request
-failed (status 400 or more, or no answer).
+failed (status 400 or more, or no response).
 
 Set-up: a sandbox with the sample org in a thread of this process, the service as
 `sfseg serve` in a process of its own (so that the load generator does not share its
@@ -10,7 +10,7 @@ interpreter lock), both on 127.0.0.1; a fresh SQLite store; two segments of the
 sample org with members.
 The mix, drawn with a fixed seed: reads of segments, jobs, items, the error log and
 metrics; previews (one Composite call to the org each); assignments of five contacts
-answered 202 with a job (about one request in twelve); health checks.
+returned as 202 with a job (about one request in twelve); health checks.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def _free_port() -> int:
 
 @contextmanager
 def serve_process(org: object, store_url: str, workers: int) -> Iterator[str]:
-    """Run `sfseg serve` against the sandbox `org`; yield its URL once /healthz answers."""
+    """Run `sfseg serve` against the sandbox `org`; yield its URL once /healthz responds."""
     port = _free_port()
     env = {
         **os.environ, "SFSEG_INSTANCE_URL": org.url, "SFSEG_LOGIN_URL": org.url,  # type: ignore[attr-defined]

@@ -95,7 +95,7 @@ def fresh_api(fresh_sandbox: SandboxInfo, store: Store) -> Iterator[Api]:
 
 
 def problem_of(response: httpx.Response) -> dict[str, Any]:
-    """The problem body of an error answer, after checking its media type."""
+    """The problem body of an error response, after checking its media type."""
     assert response.headers["content-type"].startswith("application/problem+json"), response.text
     body: dict[str, Any] = response.json()
     assert body["status"] == response.status_code

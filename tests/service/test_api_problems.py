@@ -79,7 +79,7 @@ def test_chunked_oversize_body_is_413(fresh_api: Api) -> None:
 
 
 def test_salesforce_error_carries_error_code(fresh_api: Api, fresh_sandbox: SandboxInfo) -> None:
-    """A Salesforce error answer carries its errorCode: the daily limit is 429."""
+    """A Salesforce error response carries its errorCode: the daily limit is 429."""
     fresh_sandbox.state.faults.configure(
         {"rules": [{"path": "^/composite", "fault": "DAILY_LIMIT"}]}
     )
@@ -107,7 +107,7 @@ def test_unavailable_org_is_503(fresh_api: Api, fresh_sandbox: SandboxInfo) -> N
 
 
 def test_problem_media_type_in_openapi(fresh_api: Api) -> None:
-    """The OpenAPI document declares error answers as problem+json with the Problem schema."""
+    """The OpenAPI document declares error responses as problem+json with the Problem schema."""
     document = httpx.get(f"{fresh_api.url}/openapi.json").json()
 
     answer = document["paths"]["/v1/segments"]["post"]["responses"]["422"]

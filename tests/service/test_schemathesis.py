@@ -1,7 +1,7 @@
 """Property tests of the running service against its own OpenAPI document (schemathesis).
 
 Every operation gets a bounded number of generated requests, valid and invalid; no
-answer may be a 5xx, and every answer must match the documented status codes, media
+response may be a 5xx, and every response must match the documented status codes, media
 types and schemas.
 """
 
@@ -48,7 +48,7 @@ def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
 
 @pytest.mark.slow
 def test_api_conforms_to_openapi(live_service: tuple[str, str]) -> None:
-    """No 5xx, and each answer matches its documented status, media type and schema."""
+    """No 5xx, and each response matches its documented status, media type and schema."""
     url, key = live_service
     api_schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
     headers = {"Authorization": f"Bearer {key}"}

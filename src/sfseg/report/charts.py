@@ -266,7 +266,7 @@ def report_chart(analysis: Analysis) -> Chart | None:
 
 
 def build_charts(analysis: Analysis) -> list[Chart]:
-    """Every chart of the report, in reading order."""
+    """Build every chart of the report, in reading order."""
     charts = [size_chart(analysis)]
     charts += [
         demographic_chart(index, d)

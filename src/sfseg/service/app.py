@@ -53,7 +53,7 @@ def _open(
 
 
 def _problem_media_type(document: dict[str, Any]) -> dict[str, Any]:
-    """Declare error answers as `application/problem+json`, the type they are sent with."""
+    """Declare error responses as `application/problem+json`, the type they are sent with."""
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():

@@ -2,7 +2,7 @@
 
 The checks are those `assign_customers` makes before it writes its job (mode and
 status, segment ready, ids readable, status known), so a bad request gets its error
-answer at once instead of a job that fails. The job's params are the ones
+response at once instead of a job that fails. The job's params are the ones
 `assign_customers` records, so `resume_job` runs it exactly as that function would.
 """
 

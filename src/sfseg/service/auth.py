@@ -1,7 +1,7 @@
 """API-key authentication of the service's endpoints.
 
 Keys arrive as `Authorization: Bearer KEY`. A missing, malformed, unknown or revoked
-key gets the same 401 answer, so a caller cannot tell which part was wrong. Read-only
+key gets the same 401 response, so a caller cannot tell which part was wrong. Read-only
 keys may call GET endpoints only.
 """
 
@@ -19,7 +19,7 @@ __all__ = ["ReadKey", "WriteKey", "require_key", "require_write_key"]
 
 _UNAUTHORIZED_DETAIL = "send a valid API key as 'Authorization: Bearer KEY'"
 # Declares the scheme in the OpenAPI document; the check itself is `require_key`'s,
-# so that every wrong key gets the same answer.
+# so that every wrong key gets the same response.
 _bearer = HTTPBearer(auto_error=False, description="An API key from `sfseg keys create`.")
 
 

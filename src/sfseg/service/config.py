@@ -17,7 +17,7 @@ DEFAULT_WORKERS = 2
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 # `?wait=true` waits for the result only up to this many customer ids ...
 DEFAULT_WAIT_MAX_CUSTOMERS = 1_000
-# ... and only this long; past it the caller gets the 202 job answer.
+# ... and only this long; past it the caller gets the 202 job response.
 DEFAULT_WAIT_SECONDS = 30.0
 # Running jobs get this long to finish at shutdown before they are checkpointed.
 DEFAULT_DRAIN_SECONDS = 10.0

@@ -1,4 +1,4 @@
-"""The one table from domain exceptions to problem answers.
+"""The one table from domain exceptions to problem responses.
 
 Starlette picks the handler of the most specific class in an exception's MRO, so
 `NotFoundError` (a `FatalAPIError`) gets 404 while other fatal Salesforce errors get
@@ -79,7 +79,7 @@ def _salesforce(slug: str) -> ExceptionMapper:
 
 
 def _unexpected(exc: Exception) -> ProblemError:
-    # The trace goes to the log only: an answer never shows internals.
+    # The trace goes to the log only: a response never shows internals.
     logger.error("service.unexpected_error type=%s", type(exc).__name__, exc_info=exc)
     detail = "an unexpected error stopped the request; the service log has the details"
     return ProblemError(PROBLEMS["internal-error"], detail)

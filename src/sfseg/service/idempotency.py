@@ -2,7 +2,7 @@
 
 The first request with a key reserves it (a row with status 0) before doing any
 work, so a concurrent repeat cannot start a second job: it gets 409 until the first
-one has answered. The answer is then stored, and a repeat with the same body gets it
+one has responded. The response is then stored, and a repeat with the same body gets it
 again. The same key with another body is a 422. A request that fails frees its key,
 so the caller can retry it.
 """
@@ -60,7 +60,7 @@ def _check_key(key: str) -> None:
 def _reserve(
     store: Store, api_key: ApiKeyInfo, key: str, request: Request, digest: str
 ) -> Answer | None:
-    """Reserve `key`; return the stored answer of an earlier identical request instead."""
+    """Reserve `key`; return the stored response of an earlier identical request instead."""
     try:
         with store.session() as session:
             session.add(
@@ -111,7 +111,7 @@ def _save(store: Store, api_key: ApiKeyInfo, key: str, answer: Answer) -> None:
 def run_idempotent(
     request: Request, api_key: ApiKeyInfo, payload: Any, work: Callable[[], Answer]
 ) -> JSONResponse:
-    """Answer a POST: replay the stored answer for a repeated key, else run `work` once.
+    """Respond to a POST: replay the stored response for a repeated key, else run `work` once.
 
     `payload` is the request body as JSON data; `work` returns the status and JSON body.
     """

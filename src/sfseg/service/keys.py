@@ -34,7 +34,7 @@ class KeyNameTakenError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ApiKeyInfo:
-    """What the service knows about a key, without the key itself."""
+    """What the service stores about a key, without the key itself."""
 
     id: int
     name: str
@@ -90,7 +90,7 @@ def verify_key(store: Store, presented: str) -> ApiKeyInfo | None:
     digest = _digest(presented)
     with store.session() as session:
         row = session.scalar(select(ApiKey).where(ApiKey.digest == digest))
-        # The lookup is by digest; compare again in constant time so that the answer
+        # The lookup is by digest; compare again in constant time so that the result
         # does not depend on how much of the digest matched.
         if row is None or not hmac.compare_digest(row.digest, digest):
             return None

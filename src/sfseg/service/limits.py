@@ -1,9 +1,9 @@
 """Request body size limit.
 
 A declared `Content-Length` over the limit gets 413 before the body is read. A body
-sent without one (chunked) is counted by Starlette's `RequestBodyLimitMiddleware`,
-which FastAPI turns into a 413 `HTTPException` once the body passes the limit; the
-problem handler words both the same way with `too_large_detail`.
+sent without one (chunked) is counted by Starlette's `RequestBodyLimitMiddleware`.
+FastAPI turns its error into a 413 `HTTPException` once the body passes the limit, and
+the problem handler words that 413 like the first one.
 """
 
 from __future__ import annotations
@@ -11,23 +11,18 @@ from __future__ import annotations
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sfseg.service.problems import HTTP_PROBLEMS, problem_response
+from sfseg.service.problems import (
+    HTTP_PROBLEMS,
+    LIMIT_SCOPE_KEY,
+    problem_response,
+    too_large_detail,
+)
 
-__all__ = ["LIMIT_SCOPE_KEY", "BodySizeLimit", "too_large_detail"]
-
-LIMIT_SCOPE_KEY = "sfseg.max_body_bytes"
-
-
-def too_large_detail(max_bytes: int, size: int | None = None) -> str:
-    what = "request body" if size is None else f"request body of {size:,} bytes"
-    return (
-        f"{what} is over the limit of {max_bytes:,} bytes; split the customer ids over "
-        "several requests"
-    )
+__all__ = ["BodySizeLimit"]
 
 
 class BodySizeLimit:
-    """ASGI middleware answering 413 for request bodies over `max_bytes`."""
+    """ASGI middleware returning 413 for request bodies over `max_bytes`."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = RequestBodyLimitMiddleware(app, max_body_size=max_bytes)

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["RETRY_EVENT", "RequestMetrics", "ServiceMetrics"]
 
-# Buckets in seconds, from a cached read to an assignment answered while the caller waits.
+# Buckets in seconds, from a cached read to an assignment returned while the caller waits.
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 RETRY_EVENT = "salesforce.retry_scheduled"
 SALESFORCE_LOGGER = "sfseg.salesforce"
@@ -54,13 +54,13 @@ class ServiceMetrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "sfseg_http_requests",
-            "HTTP requests answered, by method, route template and status code.",
+            "HTTP responses sent, by method, route template and status code.",
             ["method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
             "sfseg_http_request_duration_seconds",
-            "Time from request to answer, by method and route template.",
+            "Time from request to response, by method and route template.",
             ["method", "route"],
             buckets=LATENCY_BUCKETS_S,
             registry=self.registry,
@@ -91,7 +91,7 @@ class ServiceMetrics:
 
 
 class RequestMetrics:
-    """ASGI middleware counting each answer by method, route template and status, with its time.
+    """ASGI middleware counting each response by method, route template and status, with its time.
 
     The route template (`/v1/segments/{segment_id}`) keeps the label set small; paths
     that match no route count as `(unmatched)`.

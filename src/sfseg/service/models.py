@@ -57,7 +57,7 @@ class _Criteria(_Strict):
 
 
 class ProblemOut(BaseModel):
-    """An error answer (`application/problem+json`, RFC 9457)."""
+    """An error response (`application/problem+json`, RFC 9457)."""
 
     model_config = ConfigDict(extra="allow", title="Problem")
 

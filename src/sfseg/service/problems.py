@@ -1,6 +1,6 @@
 """Errors as `application/problem+json` (RFC 9457), mapped from exceptions in one table.
 
-Every error answer has a stable `type` URI under `https://sfseg.dev/problems/`, a short
+Every error response has a stable `type` URI under `https://sfseg.dev/problems/`, a short
 `title`, the HTTP `status` and a `detail` naming the bad value. Salesforce errors add
 `errorCode`. The URIs are identifiers, not pages the service fetches.
 """
@@ -25,12 +25,14 @@ __all__ = [
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# The request scope key under which the body-size middleware leaves its limit.
+LIMIT_SCOPE_KEY = "sfseg.max_body_bytes"
 TYPE_BASE = "https://sfseg.dev/problems/"
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One kind of error answer: its `type` slug, title and HTTP status."""
+    """One kind of error response: its `type` slug, title and HTTP status."""
 
     slug: str
     title: str
@@ -38,7 +40,7 @@ class Problem:
 
 
 class ProblemError(Exception):
-    """An error the service answers as the given problem, with `detail` as the message."""
+    """An error the service returns as the given problem, with `detail` as the message."""
 
     def __init__(self, problem: Problem, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -76,6 +78,14 @@ HTTP_PROBLEMS = {
 }
 
 
+def too_large_detail(max_bytes: int, size: int | None = None) -> str:
+    what = "request body" if size is None else f"request body of {size:,} bytes"
+    return (
+        f"{what} is over the limit of {max_bytes:,} bytes; split the customer ids over "
+        "several requests"
+    )
+
+
 def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     problem = HTTP_PROBLEMS.get(exc.status_code) or Problem(
@@ -84,12 +94,9 @@ def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     detail = str(exc.detail)
     # The body-size middleware leaves its limit in the scope, so that a body cut off
     # while streaming is explained like one refused by its Content-Length.
-    limit = request.scope.get("sfseg.max_body_bytes")
+    limit = request.scope.get(LIMIT_SCOPE_KEY)
     if exc.status_code == 413 and isinstance(limit, int):
-        detail = (
-            f"request body is over the limit of {limit:,} bytes; split the customer ids over "
-            "several requests"
-        )
+        detail = too_large_detail(limit)
     return problem_response(problem, detail)
 
 
@@ -118,7 +125,7 @@ ExceptionMapper = Callable[[Exception], ProblemError]
 
 
 def install_problem_handlers(app: FastAPI, mappers: dict[type[Exception], ExceptionMapper]) -> None:
-    """Answer HTTP, validation and `ProblemError` errors, and the domain exceptions in
+    """Return HTTP, validation and `ProblemError` errors, and the domain exceptions in
     `mappers` (exception class → function building the `ProblemError`), as problem+json."""
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -22,9 +22,9 @@ router = APIRouter(tags=["health"])
 State = Annotated[ServiceState, Depends(get_state)]
 
 
-@router.get("/healthz", response_model=Health, summary="The process answers")
+@router.get("/healthz", response_model=Health, summary="The process is up")
 async def healthz() -> Health:
-    # On the event loop, not the worker threads: it answers even when they are all busy.
+    # On the event loop, not the worker threads: it responds even when they are all busy.
     return Health(status="ok")
 
 

@@ -1,4 +1,4 @@
-"""The documented error answers of each kind of route, all with the problem schema."""
+"""The documented error responses of each kind of route, all with the problem schema."""
 
 from __future__ import annotations
 

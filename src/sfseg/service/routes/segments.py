@@ -171,7 +171,7 @@ def assign(
     wait: Annotated[
         bool,
         Query(
-            description="Wait for the result when the input is small; else answer 202 with the job."
+            description="Wait for the result when the input is small; else return 202 with the job."
         ),
     ] = False,
 ) -> JSONResponse:
