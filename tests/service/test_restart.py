@@ -76,3 +76,28 @@ def test_restart_mid_job_ends_with_exact_membership(
         (created["campaign_id"],),
     ).fetchone()
     assert rows[0] == CONTACTS
+
+
+@pytest.mark.slow
+def test_shutdown_drains_running_job(fresh_sandbox: SandboxInfo, store: Store) -> None:
+    """A job that finishes within the drain time is finished, not interrupted, at shutdown."""
+    contacts = seed_contacts(fresh_sandbox, 20)
+    _info, key = create_key(store, "writer")
+    headers = {"Authorization": f"Bearer {key}"}
+    config = service_config(fresh_sandbox, drain_seconds=30.0)
+
+    with (
+        run_service(config, store=store) as service,
+        httpx.Client(base_url=service.url, headers=headers, timeout=60) as api,
+    ):
+        created = api.post(
+            "/v1/segments", json={"name": "Norway", "criteria": "MailingCountry = 'Norway'"}
+        ).json()
+        fresh_sandbox.state.latency_ms = 100
+        job_id = api.post(
+            f"/v1/segments/{created['segment']['id']}/assign", json={"customer_ids": contacts}
+        ).json()["id"]
+
+    job = get_job(store, job_id)
+    assert job.state == "succeeded"
+    assert job.counts["created"] == 20
