@@ -17,8 +17,17 @@ import json
 import time
 from collections.abc import Iterator
 
-from assign_common import connect, peak_rss_mb, prepare_org_elsewhere, serve, workdir
+from assign_common import (
+    SEGMENT_ID,
+    connect,
+    make_store,
+    peak_rss_mb,
+    prepare_org_elsewhere,
+    serve,
+    workdir,
+)
 
+from sfseg.segments.assign import assign_customers
 from sfseg.segments.customers import parse_customers
 from sfseg.segments.plan import Mode, build_plan
 from sfseg.segments.resolve import resolve_customers
@@ -34,12 +43,29 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--org-contacts", type=int, default=100_000)
+    parser.add_argument(
+        "--dry-run", action="store_true",
+        help="measure `assign_customers(..., dry_run=True)` instead, which also builds one result item per customer",
+    )  # fmt: skip
     args = parser.parse_args()
 
     directory = workdir()
     org = prepare_org_elsewhere(directory / "org.db", args.org_contacts)
     values = itertools.chain(org.contact_ids, synthetic_contact_ids(args.customers - len(org.contact_ids)))
     baseline = peak_rss_mb()
+
+    if args.dry_run:
+        store = make_store(directory, org.campaign_id)
+        with serve(directory / "org.db", 0) as served, connect(served) as client:
+            started = time.perf_counter()
+            result = assign_customers(client, store, SEGMENT_ID, values, id_field="Id", dry_run=True)
+            elapsed = time.perf_counter() - started
+        print(json.dumps({
+            "benchmark": "assign_memory_dry_run", "customers": args.customers, "plan": result.plan,
+            "api_calls": result.api_calls, "seconds": round(elapsed, 2),
+            "peak_rss_mb_before": round(baseline, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+        }, indent=2))  # fmt: skip
+        return
 
     with serve(directory / "org.db", 0) as served, connect(served) as client:
         started = time.perf_counter()

@@ -283,11 +283,16 @@ def test_dry_run_writes_nothing(fresh_sandbox: SandboxInfo, fresh_client: Salesf
     segment_id = _segment(fresh_sandbox, store)
     contacts = _contacts(fresh_sandbox, 10)
 
-    result = assign_customers(fresh_client, store, segment_id, contacts, dry_run=True)
+    result = assign_customers(fresh_client, store, segment_id, [*contacts, "nobody@example.org"], dry_run=True)
 
     assert result.job_id is None
     assert result.plan is not None
     assert result.plan["add"] == 10
+    assert result.plan["skipped"] == 1
+    assert len(result.items) == 11
+    assert (result.items[0].outcome, result.items[0].action, result.items[0].resolved_id) == ("pending", "add", contacts[0])
+    assert (result.items[-1].outcome, result.items[-1].reason) == ("skipped", "not_found")
+    assert result.counts["pending"] == 10
     assert result.plan["estimated_api_calls"] == 2
     assert _members(fresh_sandbox, _campaign(store, segment_id)) == []
     assert jobs.list_jobs(store) == []

@@ -9,7 +9,7 @@ resume it later).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -324,7 +324,7 @@ def _counts_line(counts: dict[str, int]) -> str:
     return ", ".join(shown)
 
 
-def _items_table(items: list[assign_module.ItemResult]) -> Table:
+def _items_table(items: Sequence[assign_module.ItemResult]) -> Table:
     table = Table("customer", "record", "object", "outcome", "code", "message")
     for item in items[:TABLE_ITEMS]:
         table.add_row(

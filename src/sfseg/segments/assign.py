@@ -20,9 +20,9 @@ does not hold.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, overload
 
 from sfseg import soql
 from sfseg.salesforce import SalesforceClient
@@ -53,7 +53,7 @@ from sfseg.segments.reconcile import (
     reconcile,
     record_membership_events,
 )
-from sfseg.segments.resolve import TieBreak, resolve_customers
+from sfseg.segments.resolve import Resolution, TieBreak, resolve_customers
 from sfseg.segments.store import Store
 from sfseg.segments.write import LimitReachedError, Progress, WriteOptions, Writer
 
@@ -128,6 +128,34 @@ class ItemResult:
         }
 
 
+class ItemResults(Sequence[ItemResult]):
+    """The outcomes of a run in input order, each `ItemResult` built when it is read.
+
+    A million customers must not mean a million extra objects held at once, so the
+    result keeps the run's items and converts them on access.
+    """
+
+    def __init__(self, items: Sequence[ItemState]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> ItemResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ItemResult]: ...
+
+    def __getitem__(self, index: int | slice) -> ItemResult | list[ItemResult]:
+        if isinstance(index, slice):
+            return [ItemResult.from_item(item) for item in self._items[index]]
+        return ItemResult.from_item(self._items[index])
+
+    def __iter__(self) -> Iterator[ItemResult]:
+        return (ItemResult.from_item(item) for item in self._items)
+
+
 @dataclass(slots=True)
 class AssignResult:
     """The result of an assignment (or, in a dry run, its plan).
@@ -143,7 +171,7 @@ class AssignResult:
     route: str
     api_calls: int
     counts: dict[str, int]
-    items: list[ItemResult]
+    items: Sequence[ItemResult]
     plan: dict[str, Any] | None = None
     repeats: list[Repeat] = field(default_factory=list)
     error: str | None = None
@@ -439,14 +467,67 @@ def check_status(client: SalesforceClient, campaign_id: str, status: str, *, cre
 
 
 def _dry_run(run: _Run, customers: CustomerSet) -> AssignResult:
-    items = [ItemState(seq, customer_id) for seq, customer_id in enumerate(customers.customers)]
-    for rejected in customers.rejected:
-        item = ItemState(len(items), rejected.customer_id)
-        item.settle(Outcome.SKIPPED, reason=rejected.reason, message=rejected.message)
-        items.append(item)
-    plan, extra = _resolve_and_plan(run, items, customers.customers)
-    items.extend(extra)
-    return _result(run, items, JobState.PLANNED, plan.route, plan.summary(), customers.repeats)
+    resolution, plan = _resolve_and_build_plan(run, customers.customers)
+    items = _PlannedItems(customers, resolution, plan)
+    counts = dict.fromkeys((*COUNT_KEYS, "pending"), 0)
+    for item in items:
+        counts[item.outcome] += 1
+    summary = {**plan.summary(), "skipped": counts["skipped"]}
+    return AssignResult(
+        job_id=None, segment_id=run.segment_id, campaign_id=run.campaign_id,
+        state=JobState.PLANNED.value, route=plan.route.value, api_calls=_calls(run), counts=counts,
+        items=items, plan=summary, repeats=list(customers.repeats),
+    )  # fmt: skip
+
+
+class _PlannedItems(Sequence[ItemResult]):
+    """A dry run's items, built on access from the customers, the resolution and the plan.
+
+    A dry run keeps no per-customer object, so planning a million ids stays within the
+    memory of the customers mapping and the resolution.
+    """
+
+    def __init__(self, customers: CustomerSet, resolution: Resolution, plan: Plan) -> None:
+        self._resolution = resolution
+        self._rejected = {rejected.customer_id: rejected for rejected in customers.rejected}
+        self._rows = {row.customer_id: row for row in plan.rows}
+        self._settled = {settled.customer_id: settled for settled in plan.settled}
+        known = customers.customers
+        extra = [key for key in (*self._rows, *self._settled) if key not in known]
+        self._order: list[str] = [*known, *self._rejected, *extra]
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> ItemResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ItemResult]: ...
+
+    def __getitem__(self, index: int | slice) -> ItemResult | list[ItemResult]:
+        if isinstance(index, slice):
+            return [self._build(key) for key in self._order[index]]
+        return self._build(self._order[index])
+
+    def __iter__(self) -> Iterator[ItemResult]:
+        return (self._build(key) for key in self._order)
+
+    def _build(self, customer_id: str) -> ItemResult:
+        rejected = self._rejected.get(customer_id)
+        if rejected is not None:
+            return ItemResult(customer_id, None, None, Outcome.SKIPPED.value, None, rejected.message, rejected.reason)
+        unresolved = self._resolution.unresolved.get(customer_id)
+        if unresolved is not None:
+            return ItemResult(customer_id, None, None, Outcome.SKIPPED.value, None, unresolved.message,
+                              unresolved.reason)  # fmt: skip
+        row = self._rows.get(customer_id)
+        if row is not None:
+            return ItemResult(customer_id, row.record_id, row.sobject, Outcome.PENDING.value, None, None,
+                              None, row.action.value)  # fmt: skip
+        settled = self._settled[customer_id]
+        return ItemResult(customer_id, settled.record_id, settled.sobject, settled.outcome.value, None,
+                          settled.message, settled.reason)  # fmt: skip
 
 
 def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat]) -> AssignResult:
@@ -496,24 +577,11 @@ def _plan_remaining(run: _Run, items: list[ItemState]) -> tuple[Plan | None, lis
     return _resolve_and_plan(run, items, kinds)
 
 
-def _resolve_and_plan(
-    run: _Run, items: Sequence[ItemState], kinds: Mapping[str, CustomerKind]
-) -> tuple[Plan, list[ItemState]]:
-    """Resolve the customers in `kinds`, settle the unresolved and plan the rest.
-
-    Returns the plan and new items for members outside the input (mirror removals).
-    """
+def _resolve_and_build_plan(run: _Run, kinds: Mapping[str, CustomerKind]) -> tuple[Resolution, Plan]:
     run.progress.start("resolve", len(kinds))
     resolution = resolve_customers(run.client, kinds, id_field=run.id_field, tie_break=run.tie_break)
     run.progress.advance("resolve", len(kinds))
     run.progress.finish("resolve")
-
-    by_customer = {item.customer_id: item for item in items}
-    for customer_id, unresolved in resolution.unresolved.items():
-        by_customer[customer_id].settle(Outcome.SKIPPED, reason=unresolved.reason, message=unresolved.message)
-    for customer_id, target in resolution.resolved.items():
-        by_customer[customer_id].resolved_id = target.record_id
-        by_customer[customer_id].sobject = target.sobject
 
     members = _current_members(run, resolution.resolved)
     usage = run.client.api_usage
@@ -522,6 +590,24 @@ def _resolve_and_plan(
         remove_responded=run.remove_responded, route=run.route,
         bulk_threshold=run.bulk_threshold, api_budget_left=usage.remaining if usage else None,
     )  # fmt: skip
+    return resolution, plan
+
+
+def _resolve_and_plan(
+    run: _Run, items: Sequence[ItemState], kinds: Mapping[str, CustomerKind]
+) -> tuple[Plan, list[ItemState]]:
+    """Resolve the customers in `kinds`, settle the unresolved and plan the rest.
+
+    Returns the plan and new items for members outside the input (mirror removals).
+    """
+    resolution, plan = _resolve_and_build_plan(run, kinds)
+
+    by_customer = {item.customer_id: item for item in items}
+    for customer_id, unresolved in resolution.unresolved.items():
+        by_customer[customer_id].settle(Outcome.SKIPPED, reason=unresolved.reason, message=unresolved.message)
+    for customer_id, target in resolution.resolved.items():
+        by_customer[customer_id].resolved_id = target.record_id
+        by_customer[customer_id].sobject = target.sobject
 
     extra: list[ItemState] = []
     seq = len(items)
@@ -598,9 +684,13 @@ def _result(
     counts["pending"] = 0
     for item in items:
         counts[item.outcome.value] = counts.get(item.outcome.value, 0) + 1
+    if plan is not None:
+        # The plan itself only sees resolved customers; rejected and unresolved ones are
+        # skipped too.
+        plan = {**plan, "skipped": counts["skipped"]}
     return AssignResult(
         job_id=run.job_id, segment_id=run.segment_id, campaign_id=run.campaign_id,
         state=state.value, route=route.value, api_calls=_calls(run), counts=counts,
-        items=[ItemResult.from_item(item) for item in items], plan=plan,
+        items=ItemResults(items), plan=plan,
         repeats=list(repeats), error=error,
     )  # fmt: skip
