@@ -115,3 +115,10 @@ def test_problem_media_type_in_openapi(fresh_api: Api) -> None:
     assert answer["content"]["application/problem+json"]["schema"] == {
         "$ref": "#/components/schemas/ProblemOut"
     }
+
+
+def test_no_pages_that_load_from_a_cdn(fresh_api: Api) -> None:
+    """FastAPI's /docs and /redoc pages, which load scripts from a CDN, are not served."""
+    assert fresh_api.anonymous.get("/docs").status_code == 404
+    assert fresh_api.anonymous.get("/redoc").status_code == 404
+    assert fresh_api.anonymous.get("/openapi.json").status_code == 200

@@ -58,7 +58,7 @@ def serve_command(
         config.check()
     except ValueError as exc:
         fail(str(exc))
-    err_console.print(f"sfseg service on http://{host}:{port} (OpenAPI at /docs, /openapi.json)")
+    err_console.print(f"sfseg service on http://{host}:{port} (OpenAPI document at /openapi.json)")
     serve(config)
 
 

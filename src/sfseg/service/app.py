@@ -96,6 +96,10 @@ def create_app(
         version=sfseg.__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN; the service
+        # serves only its own content, so they are off and /openapi.json stays.
+        docs_url=None,
+        redoc_url=None,
     )
     install_problem_handlers(app, DOMAIN_ERRORS)
     for router in (health.router, segments.router, jobs.router, errors_routes.router):
