@@ -1,0 +1,267 @@
+"""analyze_segment: who is in a segment, how they compare with everyone, how they behave.
+
+Every figure is computed in Salesforce with aggregate SOQL, filtered to the members by
+a semi-join on `CampaignMember.CampaignId`, so the cost does not grow with the segment.
+The queries go out in Composite calls of at most five queries each (the Composite
+limit), together with the describe and Campaign reads they need:
+
+- call 1: describes, Campaign roll-ups, member counts by type and status, opportunities
+  through the member contacts, their contact roles and their accounts, and cases;
+- calls 2 and 3: tasks and events of the last 90 days, overlap with the other stored
+  segments, and the demographic groupings of the segment;
+- one Reports API run.
+
+Demographic fields are grouped together in as few queries as stay under 2,000 groups,
+the limit of one aggregate result. The split follows the population's distinct-value
+counts, and a segment under 2,000 members takes every field in one query. Marginals
+are summed locally. Banded fields with too many values, and currency fields (which
+SOQL cannot group), are counted once per band edge. A grouping that still reaches
+2,000 groups keeps its 2,000 largest groups and sums the rest into `(other)`.
+
+Population counts do not depend on the segment. They are stored for 24 hours, so a
+repeated analysis costs four calls; counting them costs two more Composite calls.
+A member stored both as a lead and as that lead's converted contact counts once in
+the sizes, as the contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sfseg.segments.analyze.batching import (
+    MAX_GROUPS,
+    QUERIES_PER_CALL,
+    SUBREQUESTS_PER_CALL,
+    ErrorHandler,
+    Handler,
+    _Batcher,
+)
+from sfseg.segments.analyze.behaviour import (
+    ACTIVITY_WINDOW,
+    CAMPAIGN_ROLLUPS,
+    _queue_activities,
+    _queue_campaign,
+    _queue_contact_roles,
+    _queue_opportunities,
+)
+from sfseg.segments.analyze.demographics import _demographics
+from sfseg.segments.analyze.dimensions import (
+    DEFAULT_DIMENSIONS,
+    EMPLOYEE_BANDS,
+    REVENUE_BANDS,
+    Dimension,
+    band_label,
+    band_of,
+    dimensions_for,
+)
+from sfseg.segments.analyze.groupings import (
+    OTHER_VALUE,
+    _Column,
+    _finish_edges,
+    _queue_cardinality,
+    _queue_side,
+    _SideCounts,
+    _usable_columns,
+    plan_groupings,
+)
+from sfseg.segments.analyze.models import (
+    ActivityStats,
+    Analysis,
+    Behaviour,
+    CaseStats,
+    Demographic,
+    DemographicValue,
+    OpportunityStats,
+    Overlap,
+    ReportResult,
+    Size,
+)
+from sfseg.segments.analyze.overlap import _queue_overlap
+from sfseg.segments.analyze.population import (
+    POPULATION_MAX_AGE,
+    POPULATION_STATE_PREFIX,
+    _apply_population,
+    _load_population,
+    _save_population,
+)
+from sfseg.segments.analyze.report import (
+    REPORT_GROUPINGS,
+    REPORT_NAME,
+    REPORT_STATE_KEY,
+    _run_report,
+)
+from sfseg.segments.analyze.run import _load_segment, _Run
+from sfseg.segments.analyze.size import _member_rows, _queue_duals, _queue_size, _size
+from sfseg.segments.criteria.metadata import MetadataCache
+from sfseg.segments.store import Store
+from sfseg.segments.store.models import utcnow
+
+__all__ = [
+    "ACTIVITY_WINDOW",
+    "CAMPAIGN_ROLLUPS",
+    "DEFAULT_DIMENSIONS",
+    "EMPLOYEE_BANDS",
+    "MAX_GROUPS",
+    "OTHER_VALUE",
+    "POPULATION_MAX_AGE",
+    "POPULATION_STATE_PREFIX",
+    "QUERIES_PER_CALL",
+    "REPORT_GROUPINGS",
+    "REPORT_NAME",
+    "REPORT_STATE_KEY",
+    "REVENUE_BANDS",
+    "SUBREQUESTS_PER_CALL",
+    "ActivityStats",
+    "Analysis",
+    "Behaviour",
+    "CaseStats",
+    "Demographic",
+    "DemographicValue",
+    "Dimension",
+    "ErrorHandler",
+    "Handler",
+    "OpportunityStats",
+    "Overlap",
+    "ReportResult",
+    "Size",
+    "analyze_segment",
+    "band_label",
+    "band_of",
+    "dimensions_for",
+    "plan_groupings",
+]
+
+logger = logging.getLogger("sfseg.segments")
+
+
+def _queue_describes(run: _Run) -> None:
+    for sobject in (*run.objects, "Account"):
+        url = run.client.data_path(f"sobjects/{sobject}/describe/")
+        run.batch.get(url, run.metadata.add)
+
+
+def _queue_rest(run: _Run, max_age: dt.timedelta | None) -> None:
+    """Queue and send everything after the first round; population counts come from the
+    store when fresh enough, else from Salesforce (after a cardinality query)."""
+    columns = {sobject: _usable_columns(run, sobject) for sobject in run.objects}
+    cached = {
+        sobject: _load_population(run, sobject, columns[sobject], max_age)
+        for sobject in run.objects
+    }
+    cardinality: dict[str, dict[str, int]] = {
+        sobject: dict(data["cardinality"]) if data else {} for sobject, data in cached.items()
+    }
+    cold = [sobject for sobject in run.objects if cached[sobject] is None]
+    for sobject in cold:
+        _queue_cardinality(run, sobject, columns[sobject], cardinality[sobject])
+    rows = _member_rows(run)
+    if rows["Lead"] and rows["Contact"]:
+        # Only a segment with both kinds of member can hold a lead and its contact.
+        _queue_duals(run)
+    _queue_contact_roles(run, rows["Contact"])
+    _queue_overlap(run)
+    if cold:
+        run.batch.run_round()  # the cardinalities decide how the groupings are split
+
+    members = _member_rows(run)
+    sides: list[tuple[_SideCounts, list[_Column]]] = []
+    for sobject in run.objects:
+        segment_side = _SideCounts(sobject, segment_side=True)
+        sides.append(
+            (
+                segment_side,
+                _queue_side(
+                    run, segment_side, columns[sobject], cardinality[sobject], members[sobject]
+                ),
+            )
+        )
+        data = cached[sobject]
+        if data is None:
+            population = _SideCounts(sobject, segment_side=False)
+            sides.append(
+                (
+                    population,
+                    _queue_side(run, population, columns[sobject], cardinality[sobject], None),
+                )
+            )
+        else:
+            _apply_population(run, sobject, data)
+    run.batch.run()
+    for side, edge_columns in sides:
+        _finish_edges(run, side, edge_columns)
+    for sobject in cold:
+        _save_population(run, sobject, columns[sobject], cardinality[sobject])
+
+
+def analyze_segment(
+    client: Any,
+    store: Store,
+    segment_id: str,
+    *,
+    fields: Sequence[str] | None = None,
+    report_id: str | None = None,
+    include_report: bool = True,
+    population_max_age: dt.timedelta | None = POPULATION_MAX_AGE,
+) -> Analysis:
+    """Analyze a segment: size, demographics against the population, behaviour, report, overlap.
+
+    Args:
+        segment_id: the segment's id, name, key or Campaign id.
+        fields: demographic field paths (Contact or Lead names; each is mapped to the
+            other object); None uses `DEFAULT_DIMENSIONS`.
+        report_id: a report of type CampaignWithCampaignMembers to run; None uses the
+            report sfseg made earlier, or makes it once.
+        include_report: False skips the Reports API run.
+        population_max_age: population counts younger than this are reused from the
+            store (they do not depend on the segment); None counts them again every time.
+
+    Raises:
+        SegmentNotFoundError: no such segment in the store.
+        SalesforceError: a query failed (a report failure is recorded in the result).
+    """
+    calls_before = client.api_calls
+    segment = _load_segment(store, segment_id)
+    objects = (
+        ("Contact", "Lead")
+        if segment.target == "both"
+        else (("Lead",) if segment.target == "lead" else ("Contact",))
+    )
+    run = _Run(
+        client=client, store=store, segment=segment, dimensions=dimensions_for(fields),
+        objects=objects, metadata=MetadataCache(client.describe), batch=_Batcher(client),
+    )  # fmt: skip
+
+    # Round 1 carries what needs no field metadata, with the describes the rest needs.
+    _queue_describes(run)
+    _queue_campaign(run)
+    _queue_size(run)
+    _queue_opportunities(run)
+    _queue_activities(run)
+    run.batch.run_round()
+    _queue_rest(run, population_max_age)
+
+    report = _run_report(run, report_id) if include_report else None
+    if run.duals and "Lead" in objects:
+        run.notes.append(
+            f"{run.duals} lead members are also members as their converted contact; sizes count them once, "
+            "lead demographics still include them"
+        )
+    run.behaviour.activities.last_activity_date = run.last_activity
+    return Analysis(
+        segment_id=segment.id,
+        name=segment.name,
+        campaign_id=run.campaign_id,
+        target=segment.target,
+        analyzed_at=utcnow(),
+        size=_size(run),
+        demographics=_demographics(run),
+        behaviour=run.behaviour,
+        report=report,
+        overlap=sorted(run.overlap, key=lambda o: -o.shared),
+        api_calls=client.api_calls - calls_before,
+        population_as_of=run.population_as_of,
+        notes=run.notes,
+    )

@@ -1,0 +1,275 @@
+"""Aggregate queries that count each demographic column's values in segment and population."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sfseg.segments.analyze.batching import MAX_GROUPS
+from sfseg.segments.analyze.dimensions import DEFAULT_DIMENSIONS, Dimension, band_label, band_of
+from sfseg.segments.analyze.run import _Counts, _Run
+from sfseg.segments.analyze.values import _date, _decimal, _int, _max_date, _value_key
+from sfseg.segments.criteria.metadata import FieldInfo
+from sfseg.segments.criteria.paths import PathError, resolve_path
+from sfseg.soql import format_literal
+
+__all__ = [
+    "OTHER_VALUE",
+    "plan_groupings",
+]
+
+
+OTHER_VALUE = "(other)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    dimension: Dimension
+    path: str
+    field: FieldInfo
+
+    @property
+    def key(self) -> str:
+        return self.path.split(".")[-1]
+
+
+def _columns(run: _Run, sobject: str) -> list[_Column]:
+    columns = []
+    for dimension in run.dimensions:
+        path = dimension.path(sobject)
+        if path is None:
+            continue
+        try:
+            resolved = resolve_path(run.metadata, sobject, path)
+        except PathError as exc:
+            if dimension in DEFAULT_DIMENSIONS:
+                continue
+            run.notes.append(f"{dimension.name} left out on {sobject}: {exc}")
+            continue
+        columns.append(_Column(dimension, resolved.dotted, resolved.field))
+    return columns
+
+
+def _side(run: _Run, segment_side: bool) -> dict[tuple[str, str], _Counts]:
+    return run.seg if segment_side else run.pop
+
+
+def _record_values(counts: _Counts, column: _Column, value: Any, n: int) -> None:
+    edges = column.dimension.bands
+    if edges and value is not None:
+        counts.values[band_label(edges, band_of(edges, _decimal(value)))] += n
+        return
+    counts.values[_value_key(value)] += n
+
+
+def plan_groupings(
+    columns: Sequence[_Column], cardinality: Mapping[str, int], members: int | None
+) -> tuple[list[list[_Column]], list[_Column]]:
+    """Split columns into grouping queries that stay under 2,000 groups, and band-edge counts.
+
+    A query grouped by several columns has at most the product of their value counts
+    (plus one each for null) as groups. It also never has more groups than records, so
+    a segment of fewer than 2,000 members takes every column in one query. A banded column whose
+    values alone pass 2,000 (or that cannot be grouped, like a currency field) is
+    counted per band edge instead.
+    """
+    small = members is not None and members < MAX_GROUPS
+    grouped: list[_Column] = []
+    edges: list[_Column] = []
+    for column in columns:
+        distinct = cardinality.get(column.path, MAX_GROUPS) + 1
+        if not column.field.groupable or (
+            column.dimension.bands and not small and distinct > MAX_GROUPS
+        ):
+            edges.append(column)
+        else:
+            grouped.append(column)
+    if small:
+        return _split_same_keys([grouped] if grouped else []), edges
+    packs: list[list[_Column]] = []
+    product = MAX_GROUPS + 1
+    for column in sorted(grouped, key=lambda c: cardinality.get(c.path, MAX_GROUPS)):
+        distinct = cardinality.get(column.path, MAX_GROUPS) + 1
+        if packs and product * distinct <= MAX_GROUPS:
+            packs[-1].append(column)
+            product *= distinct
+        else:
+            packs.append([column])
+            product = distinct
+    return _split_same_keys(packs), edges
+
+
+def _split_same_keys(packs: list[list[_Column]]) -> list[list[_Column]]:
+    # Aggregate rows name a grouped field by its last path part, so two columns ending
+    # in the same name (Account.Name, Name) cannot share one query.
+    result: list[list[_Column]] = []
+    for pack in packs:
+        current: list[_Column] = []
+        for column in pack:
+            if any(other.key.lower() == column.key.lower() for other in current):
+                result.append(current)
+                current = []
+            current.append(column)
+        result.append(current)
+    return result
+
+
+@dataclass
+class _SideCounts:
+    """Totals and band-edge counts collected for one object and side (segment or population)."""
+
+    sobject: str
+    segment_side: bool
+    total: int | None = None
+    at_least: dict[str, dict[int, int]] = field(default_factory=dict)
+
+
+def _queue_grouping(
+    run: _Run,
+    side: _SideCounts,
+    columns: list[_Column],
+    edge_columns: list[_Column],
+    *,
+    first: bool,
+) -> None:
+    """Queue one aggregate query grouped by `columns`. The first query of a side also
+    counts the banded columns' non-null values (their lowest edge) and the last activity date."""
+    where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
+    names = ", ".join(c.path for c in columns)
+    extra = ""
+    if first:
+        extra += ", MAX(LastActivityDate) lastact" if side.segment_side else ""
+        extra += "".join(f", COUNT({c.path}) b{i}" for i, c in enumerate(edge_columns))
+    soql = (
+        f"SELECT {names}, COUNT(Id) n{extra} FROM {side.sobject}{where} "
+        f"GROUP BY {names} ORDER BY COUNT(Id) DESC LIMIT {MAX_GROUPS}"
+    )
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        counts_by_column = {
+            c.path: _side(run, side.segment_side).setdefault(
+                (c.dimension.name, side.sobject), _Counts()
+            )
+            for c in columns
+        }
+        for row in rows:
+            n = _int(row.get("n"))
+            for column in columns:
+                _record_values(counts_by_column[column.path], column, row.get(column.key), n)
+            if first:
+                run.last_activity = _max_date(run.last_activity, _date(row.get("lastact")))
+                for index, column in enumerate(edge_columns):
+                    at_least = side.at_least.setdefault(column.path, {})
+                    at_least[0] = at_least.get(0, 0) + _int(row.get(f"b{index}"))
+        if len(rows) < MAX_GROUPS:
+            side.total = sum(_int(row.get("n")) for row in rows)
+        else:
+            for column in columns:
+                _queue_other(run, side, column)
+
+    run.batch.query(soql, handle)
+
+
+def _queue_other(run: _Run, side: _SideCounts, column: _Column) -> None:
+    """Count the records past the 2,000 most frequent value groups as `(other)`."""
+    where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        total = _int(rows[0].get("n")) if rows else 0
+        side.total = total
+        counts = _side(run, side.segment_side)[(column.dimension.name, side.sobject)]
+        counts.values[OTHER_VALUE] += total - sum(counts.values.values())
+        counts.sliced = True
+
+    run.batch.query(f"SELECT COUNT(Id) n FROM {side.sobject}{where}", handle)
+
+
+def _queue_edges(run: _Run, side: _SideCounts, column: _Column, *, from_index: int) -> None:
+    """Count the records at or above each band edge of a column (one query per edge)."""
+    base = f" AND {run.object_filter(side.sobject)}" if side.segment_side else ""
+    at_least = side.at_least.setdefault(column.path, {})
+    for index, edge in enumerate(column.dimension.bands):
+        if index < from_index:
+            continue
+        soql = f"SELECT COUNT(Id) n FROM {side.sobject} WHERE {column.path} >= {format_literal(edge)}{base}"
+
+        def handle(rows: list[dict[str, Any]], index: int = index) -> None:
+            at_least[index] = _int(rows[0].get("n")) if rows else 0
+
+        run.batch.query(soql, handle)
+
+
+def _finish_edges(run: _Run, side: _SideCounts, columns: list[_Column]) -> None:
+    for column in columns:
+        edges = column.dimension.bands
+        at_least = side.at_least.get(column.path, {})
+        if len(at_least) != len(edges):
+            run.notes.append(f"{column.dimension.name} bands on {side.sobject} are incomplete")
+            continue
+        counts = _side(run, side.segment_side).setdefault(
+            (column.dimension.name, side.sobject), _Counts()
+        )
+        for index in range(len(edges)):
+            upper = at_least[index + 1] if index + 1 < len(edges) else 0
+            counts.values[band_label(edges, index)] += at_least[index] - upper
+        if side.total is not None:
+            counts.values[None] += side.total - at_least[0]
+
+
+def _queue_side(
+    run: _Run,
+    side: _SideCounts,
+    columns: list[_Column],
+    cardinality: Mapping[str, int],
+    members: int | None,
+) -> list[_Column]:
+    """Queue the queries of one object and side; return the band-edge columns to finish."""
+    packs, edge_columns = plan_groupings(columns, cardinality, members)
+    for position, pack in enumerate(packs):
+        _queue_grouping(run, side, pack, edge_columns, first=position == 0)
+    if not packs:
+        _queue_other_total(run, side)
+    for column in edge_columns:
+        # The first grouping query counted the non-null values, the edge at 0.
+        counted = bool(packs) and column.dimension.bands[0] == 0
+        _queue_edges(run, side, column, from_index=1 if counted else 0)
+    return edge_columns
+
+
+def _queue_other_total(run: _Run, side: _SideCounts) -> None:
+    where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        side.total = _int(rows[0].get("n")) if rows else 0
+
+    run.batch.query(f"SELECT COUNT(Id) n FROM {side.sobject}{where}", handle)
+
+
+def _queue_cardinality(
+    run: _Run, sobject: str, columns: list[_Column], into: dict[str, int]
+) -> None:
+    """Ask how many distinct values each groupable column has in the whole population."""
+    groupable = [c for c in columns if c.field.groupable]
+    if not groupable:
+        return
+    selected = ", ".join(f"COUNT_DISTINCT({c.path}) c{i}" for i, c in enumerate(groupable))
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        row = rows[0] if rows else {}
+        for index, column in enumerate(groupable):
+            into[column.path] = _int(row.get(f"c{index}"))
+
+    run.batch.query(f"SELECT {selected} FROM {sobject}", handle)
+
+
+def _usable_columns(run: _Run, sobject: str) -> list[_Column]:
+    usable = []
+    for column in _columns(run, sobject):
+        if column.field.groupable or column.dimension.bands:
+            usable.append(column)
+        else:
+            run.notes.append(
+                f"{column.dimension.name} left out on {sobject}: {column.path} cannot be grouped"
+            )
+    return usable
