@@ -52,6 +52,22 @@ def test_create_missing_fields_all_named(fresh_sandbox: Any, connect: Callable[.
     assert sorted(result.errors[0].fields) == ["Company", "LastName"]
 
 
+def test_create_reports_every_validation_error(fresh_client: SalesforceClient) -> None:
+    """A create with a too-long Title and no LastName fails with both errors, the first as primary."""
+    title = "x" * 129
+    with pytest.raises(ValidationError) as raised:
+        fresh_client.create("Contact", {"Title": title})
+    error = raised.value
+    assert (error.status, error.error_code, list(error.fields)) == (400, "STRING_TOO_LONG", ["Title"])
+    assert [(e.error_code, list(e.fields)) for e in error.errors] == [
+        ("STRING_TOO_LONG", ["Title"]), ("REQUIRED_FIELD_MISSING", ["LastName"])]
+    assert error.errors[1].message == "Required fields are missing: [LastName]"
+    [result] = fresh_client.collections.create([{"Title": title}], sobject="Contact")
+    assert result.success is False
+    assert [e.status_code for e in result.errors] == ["STRING_TOO_LONG", "REQUIRED_FIELD_MISSING"]
+    assert fresh_client.count("SELECT COUNT() FROM Contact") == 0
+
+
 def test_upsert_then_update(fresh_sandbox: Any, connect: Callable[..., SalesforceClient]) -> None:
     """An upsert by segment key creates the Campaign once, then updates the same record."""
     client = connect(fresh_sandbox)

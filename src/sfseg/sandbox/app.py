@@ -22,6 +22,7 @@ from sfseg.sandbox.routes.deps import (
     endpoint,
     error_body,
     method_not_allowed,
+    record_error_body,
 )
 from sfseg.sandbox.routes.oauth import identity_router
 from sfseg.sandbox.routes.oauth import router as oauth_router
@@ -62,6 +63,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _record_error(request: Request, exc: Exception) -> Response:
     # Routes outside the operation table (bulk, reports) may let these escape.
     status = int(getattr(exc, "http_status", 400))
+    if isinstance(exc, RecordError):
+        return JSONResponse(record_error_body(exc), status_code=status)
     body = error_body(
         str(getattr(exc, "error_code", "UNKNOWN_EXCEPTION")),
         str(getattr(exc, "message", exc)),

@@ -9,7 +9,7 @@ custom objects and fields are added from a seed's schema file with `OrgSchema.ad
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -22,6 +22,8 @@ __all__ = [
     "OrgSchema",
     "PicklistValue",
     "RecordError",
+    "CombinedRecordError",
+    "record_errors",
     "standard_schema",
 ]
 
@@ -83,6 +85,44 @@ class RecordError(Exception):
     def to_wire(self) -> dict[str, object]:
         """Return the `{"message", "errorCode", "fields"}` entry of a REST error body."""
         return {"message": self.message, "errorCode": self.error_code, "fields": self.fields}
+
+    @property
+    def errors(self) -> list[RecordError]:
+        """Every error of the record, primary first; a single error lists itself."""
+        return [self]
+
+
+class CombinedRecordError(RecordError):
+    """Several validation errors of one record, reported together as Salesforce does.
+
+    The first error is the primary one: `error_code`, `message`, `fields` and
+    `http_status` are its own, so code that reads one error keeps working. `errors`
+    lists them all, in the order the REST error array and the collections `errors`
+    list carry them.
+    """
+
+    def __init__(self, errors: Sequence[RecordError]) -> None:
+        if not errors:
+            message = "CombinedRecordError needs at least one error"
+            raise ValueError(message)
+        first = errors[0]
+        super().__init__(first.error_code, first.message, first.fields, first.http_status)
+        self._errors = [item for error in errors for item in error.errors]
+
+    @property
+    def errors(self) -> list[RecordError]:
+        return list(self._errors)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{error.error_code}: {error.message}" for error in self._errors)
+
+    def __repr__(self) -> str:
+        return f"CombinedRecordError({self._errors!r})"
+
+
+def record_errors(errors: Sequence[RecordError]) -> RecordError:
+    """Return the one error of a record, or a `CombinedRecordError` carrying several."""
+    return errors[0] if len(errors) == 1 else CombinedRecordError(errors)
 
 
 class FieldType(StrEnum):

@@ -3,14 +3,15 @@ with Salesforce's validation, used by the HTTP routes, bulk jobs and reports.
 
 Every write runs inside a SAVEPOINT, so a failed write leaves nothing behind, and
 `Org.transaction()` groups several writes for allOrNone. Errors are `RecordError`s
-carrying Salesforce's `errorCode`, message and fields.
+carrying Salesforce's `errorCode`, message and fields; a record with several validation
+problems raises `CombinedRecordError`, which lists them all with the first as the primary.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,12 +20,14 @@ from sfseg.sandbox.campaigns import CampaignRules
 from sfseg.sandbox.clock import Clock
 from sfseg.sandbox.derived import derive
 from sfseg.sandbox.metadata import (
+    CombinedRecordError,
     ErrorCode,
     FieldSchema,
     FieldType,
     ObjectSchema,
     OrgSchema,
     RecordError,
+    record_errors,
 )
 from sfseg.sandbox.standard_objects import standard_schema
 from sfseg.sandbox.storage import OrgStore, quote
@@ -37,7 +40,13 @@ from sfseg.sandbox.values import (
 )
 from sfseg.soql.ids import is_salesforce_id, to_15, to_18
 
-__all__ = ["DEFAULT_API_VERSION", "MultipleMatchesError", "Org", "RecordError"]
+__all__ = [
+    "DEFAULT_API_VERSION",
+    "CombinedRecordError",
+    "MultipleMatchesError",
+    "Org",
+    "RecordError",
+]
 
 DEFAULT_API_VERSION = "66.0"
 
@@ -167,18 +176,22 @@ class Org:
             RecordError: INVALID_TYPE, INVALID_FIELD, INVALID_FIELD_FOR_INSERT_UPDATE,
                 REQUIRED_FIELD_MISSING, STRING_TOO_LONG, JSON_PARSER_ERROR, MALFORMED_ID,
                 INVALID_CROSS_REFERENCE_KEY, DUPLICATE_VALUE and the Campaign rules' codes.
+                The field-level validation errors of the record (bad values, read-only
+                fields, missing required fields) come together as one `CombinedRecordError`.
         """
         schema = self.schema.require(sobject)
         if not schema.createable:
             raise _not_supported(schema, "insert")
         with self.transaction():
-            values = self._columns_from_json(schema, fields, creating=True, text=text_values)
-            return self._insert(schema, values)
+            values, problems = self._columns_from_json(schema, fields, creating=True,
+                                                       text=text_values)
+            return self._insert(schema, values, problems)
 
-    def _insert(self, schema: ObjectSchema, values: Row) -> str:
+    def _insert(self, schema: ObjectSchema, values: Row,
+                problems: Sequence[RecordError] = ()) -> str:
         row = self._defaults(schema)
         row.update(values)
-        self._check_required(schema, row, values, creating=True)
+        self._check_required(schema, row, values, creating=True, problems=problems)
         self._check_unique(schema, row)
         row.update(derive(schema.name, row, None, self.clock))
         self._derive_activity_account(schema, row)
@@ -248,14 +261,16 @@ class Org:
         with self.transaction():
             old = self._live_row(schema, record_id)
             fields = _drop_matching_id(fields, old["Id"])
-            values = self._columns_from_json(schema, fields, creating=False, text=text_values)
-            self._update(schema, old, values)
+            values, problems = self._columns_from_json(schema, fields, creating=False,
+                                                       text=text_values)
+            self._update(schema, old, values, problems)
 
-    def _update(self, schema: ObjectSchema, old: Row, values: Row) -> None:
+    def _update(self, schema: ObjectSchema, old: Row, values: Row,
+                problems: Sequence[RecordError] = ()) -> None:
         if schema.name == "Lead" and old.get("IsConverted"):
             raise RecordError(ErrorCode.CANNOT_UPDATE_CONVERTED_LEAD, "cannot reference converted lead")
         row = {**old, **values}
-        self._check_required(schema, row, values, creating=False)
+        self._check_required(schema, row, values, creating=False, problems=problems)
         self._check_unique(schema, row)
         row.update(derive(schema.name, row, old, self.clock))
         self._derive_activity_account(schema, row)
@@ -383,23 +398,26 @@ class Org:
             fields = {k: v for k, v in fields.items() if k.lower() != field.name.lower()}
             if matches:
                 old = self._live_row(schema, matches[0])
-                values = self._columns_from_json(schema, fields, creating=False,
-                                                 text=text_values)
-                self._update(schema, old, values)
+                values, problems = self._columns_from_json(schema, fields, creating=False,
+                                                           text=text_values)
+                self._update(schema, old, values, problems)
                 return matches[0], False
-            values = self._columns_from_json(schema, fields, creating=True, text=text_values)
+            values, problems = self._columns_from_json(schema, fields, creating=True,
+                                                       text=text_values)
             values[field.name] = to_column(field, value)
-            return self._insert(schema, values), True
+            return self._insert(schema, values, problems), True
 
     def _upsert_by_id(self, schema: ObjectSchema, value: str, fields: dict[str, Any],
                       text_values: bool) -> tuple[str, bool]:
         if not value:
-            values = self._columns_from_json(schema, fields, creating=True, text=text_values)
-            return self._insert(schema, values), True
+            values, problems = self._columns_from_json(schema, fields, creating=True,
+                                                       text=text_values)
+            return self._insert(schema, values, problems), True
         old = self._live_row(schema, value)
-        values = self._columns_from_json(schema, _drop_matching_id(fields, old["Id"]),
-                                         creating=False, text=text_values)
-        self._update(schema, old, values)
+        values, problems = self._columns_from_json(
+            schema, _drop_matching_id(fields, old["Id"]), creating=False, text=text_values
+        )
+        self._update(schema, old, values, problems)
         return old["Id"], False
 
     def _external_id_field(self, schema: ObjectSchema, name: str) -> FieldSchema:
@@ -509,8 +527,17 @@ class Org:
         return row
 
     def _columns_from_json(self, schema: ObjectSchema, fields: dict[str, Any], *,
-                           creating: bool, text: bool = False) -> Row:
+                           creating: bool, text: bool = False) -> tuple[Row, list[RecordError]]:
+        """Return the column values of `fields` and the validation problems found.
+
+        What Salesforce fails while it reads the request (an unknown field, `Id` in
+        the body, a JSON value of the wrong type) raises at once. A value the record
+        cannot hold (too long, not in a restricted picklist, a bad id, a read-only
+        field, ...) is returned as a problem instead, so that `_check_required` raises
+        it together with the record's other validation errors.
+        """
         values: Row = {}
+        problems: list[RecordError] = []
         read_only: list[str] = []
         for key, value in fields.items():
             if key == "attributes":
@@ -531,11 +558,18 @@ class Org:
             if not allowed:
                 read_only.append(field.name)
                 continue
-            values[field.name] = self._column_value(field, value, text=text)
+            try:
+                values[field.name] = self._column_value(field, value, text=text)
+            except RecordError as error:
+                if error.error_code == ErrorCode.JSON_PARSER_ERROR:
+                    raise
+                problems.append(error)
         if read_only:
             message = f"Unable to create/update fields: {', '.join(read_only)}. {_READ_ONLY_HINT}"
-            raise RecordError(ErrorCode.INVALID_FIELD_FOR_INSERT_UPDATE, message, read_only)
-        return values
+            problems.append(
+                RecordError(ErrorCode.INVALID_FIELD_FOR_INSERT_UPDATE, message, read_only)
+            )
+        return values, problems
 
     def _column_value(self, field: FieldSchema, value: Any, *, text: bool) -> Any:
         column = text_to_column(field, value) if text else to_column(field, value)
@@ -581,17 +615,30 @@ class Org:
         return matches[0]
 
     def _check_required(self, schema: ObjectSchema, row: Row, values: Row, *,
-                        creating: bool) -> None:
+                        creating: bool, problems: Sequence[RecordError] = ()) -> None:
+        """Raise the record's validation errors: the value `problems`, then the
+        required fields left empty, all in one `CombinedRecordError` when there are several.
+
+        Salesforce answers every validation problem of a record at once (a REST error
+        array, a collections `errors` list). NOTE: that the value checks and the
+        required-field check land in one answer, and in this order, is unconfirmed
+        against a live org; only the array shape and several errors per record are.
+        """
+        errors = list(problems)
+        # A field whose value failed was given, so it is not also "missing".
+        failed = {name for error in errors for name in error.fields}
         missing = []
         for field in schema.fields.values():
             required = not field.nillable and field.createable and field.is_stored
-            if not required or field.type is FieldType.BOOLEAN:
+            if not required or field.type is FieldType.BOOLEAN or field.name in failed:
                 continue
             if row.get(field.name) is None and (creating or field.name in values):
                 missing.append(field.name)
         if missing:
             message = f"Required fields are missing: [{', '.join(missing)}]"
-            raise RecordError(ErrorCode.REQUIRED_FIELD_MISSING, message, missing)
+            errors.append(RecordError(ErrorCode.REQUIRED_FIELD_MISSING, message, missing))
+        if errors:
+            raise record_errors(errors)
 
     def _check_unique(self, schema: ObjectSchema, row: Row) -> None:
         for field in schema.fields.values():

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sfseg.sandbox.routes.deps import ApiError, ApiResponse, Endpoint, RestRequest
 from sfseg.sandbox.routes.sobjects import canonical_sobject
 from sfseg.sandbox.state import SandboxState
 from sfseg.soql.ids import is_salesforce_id, to_18
+
+if TYPE_CHECKING:
+    from sfseg.sandbox.metadata import RecordError
 
 __all__ = ["ENDPOINTS", "MAX_RECORDS", "MAX_RETRIEVE_IDS"]
 
@@ -45,6 +48,15 @@ class _Outcome:
     def fail(self, code: str, message: str, fields: list[str] | None = None) -> None:
         self.success = False
         self.errors = [{"statusCode": code, "message": message, "fields": fields or []}]
+
+    def fail_record(self, exc: RecordError) -> None:
+        """Fail with every validation error of the record, as Salesforce lists them."""
+        self.success = False
+        self.errors = [
+            {"statusCode": error.error_code, "message": str(error.message),
+             "fields": list(error.fields or [])}
+            for error in exc.errors
+        ]
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -114,7 +126,7 @@ def _run_each(
             try:
                 write(item, outcome)
             except RecordError as exc:
-                outcome.fail(exc.error_code, str(exc.message), list(exc.fields or []))
+                outcome.fail_record(exc)
         if all_or_none and not all(outcome.success for outcome in outcomes):
             raise _RollBackError
 

@@ -166,7 +166,13 @@ def run_operation(state: SandboxState, operation: Operation, request: RestReques
 
 
 def record_error_body(exc: Any) -> list[dict[str, Any]]:
-    return error_body(exc.error_code, exc.message, list(exc.fields or []))
+    """Build the REST error array of a record error: one entry per validation error of
+    the record (`CombinedRecordError.errors`), as Salesforce lists them all."""
+    return [
+        entry
+        for error in getattr(exc, "errors", None) or [exc]
+        for entry in error_body(error.error_code, error.message, list(error.fields or []))
+    ]
 
 
 def sandbox_state(request: Request) -> SandboxState:
