@@ -273,3 +273,45 @@ def test_multipart_create_needs_both_parts(fresh_http: httpx.Client) -> None:
     response = fresh_http.post("/jobs/ingest", files=files)
     assert response.status_code == 400
     assert "'content' part" in response.json()[0]["message"]
+
+
+def test_bad_number_cell_is_invalid_type_on_field(fresh_http: httpx.Client, fresh_sandbox: SandboxInfo) -> None:
+    job_id, info = _run_job(fresh_http, fresh_sandbox, "Account", "Name,NumberOfEmployees\nAcme,many\n")
+    assert info["numberRecordsFailed"] == 1
+    rows = _csv_rows(fresh_http.get(f"/jobs/ingest/{job_id}/failedResults/").text)
+    assert rows[1][1] == (
+        "INVALID_TYPE_ON_FIELD_IN_RECORD:Employees: value not of required type: many:NumberOfEmployees --"
+    )
+
+
+@pytest.mark.parametrize(("cell", "expected"), [("1", True), ("0", False), ("true", True), ("FALSE", False)])
+def test_checkbox_cell_takes_true_false_and_1_0(
+    fresh_http: httpx.Client, fresh_sandbox: SandboxInfo, cell: str, expected: bool
+) -> None:
+    job_id, info = _run_job(fresh_http, fresh_sandbox, "Contact", f"LastName,HasOptedOutOfEmail\nA,{cell}\n")
+    assert info["numberRecordsFailed"] == 0
+    rows = _csv_rows(fresh_http.get(f"/jobs/ingest/{job_id}/successfulResults/").text)
+    record = fresh_sandbox.state.org.retrieve("Contact", rows[1][0], ["HasOptedOutOfEmail"], "66.0")
+    assert record["HasOptedOutOfEmail"] is expected
+
+
+def test_bad_checkbox_cell_is_invalid_type_on_field(fresh_http: httpx.Client, fresh_sandbox: SandboxInfo) -> None:
+    job_id, _ = _run_job(fresh_http, fresh_sandbox, "Contact", "LastName,HasOptedOutOfEmail\nA,yes\n")
+    rows = _csv_rows(fresh_http.get(f"/jobs/ingest/{job_id}/failedResults/").text)
+    assert rows[1][1].startswith("INVALID_TYPE_ON_FIELD_IN_RECORD:Email Opt Out: value not of required type: yes:")
+
+
+def test_update_bad_cell_is_invalid_type_on_field(fresh_http: httpx.Client, fresh_sandbox: SandboxInfo) -> None:
+    account = fresh_sandbox.state.org.create("Account", {"Name": "Acme"})
+    job_id, _ = _run_job(fresh_http, fresh_sandbox, "Account", f"Id,NumberOfEmployees\n{account},1.5\n",
+                         operation="update")
+    rows = _csv_rows(fresh_http.get(f"/jobs/ingest/{job_id}/failedResults/").text)
+    assert rows[1][0] == account
+    assert rows[1][1].startswith("INVALID_TYPE_ON_FIELD_IN_RECORD:Employees: value not of required type: 1.5:")
+
+
+def test_row_with_several_errors_reports_the_first(fresh_http: httpx.Client, fresh_sandbox: SandboxInfo) -> None:
+    # The REST answer lists both errors; the CSV result row holds one.
+    job_id, _ = _run_job(fresh_http, fresh_sandbox, "Contact", f"LastName,Title\n,{'x' * 129}\n")
+    rows = _csv_rows(fresh_http.get(f"/jobs/ingest/{job_id}/failedResults/").text)
+    assert rows[1][1] == f"STRING_TOO_LONG:Title: data value too large: {'x' * 129} (max length=128):Title --"

@@ -5,7 +5,8 @@ the Campaign rules (a second member of a campaign fails with DUPLICATE_VALUE, co
 leads are refused, ...) apply to bulk rows as well. Cell rules follow Salesforce's
 "Prepare CSV Files" page: an empty cell leaves the field unchanged, `#N/A` sets it to
 null, and a column such as `Account.External_Id__c` sets the `AccountId` lookup to the
-Account whose external id matches the cell.
+Account whose external id matches the cell. Cells are text, so a value of the wrong
+type fails with INVALID_TYPE_ON_FIELD_IN_RECORD and a checkbox takes true/false or 1/0.
 """
 
 from __future__ import annotations
@@ -60,7 +61,11 @@ class RowOutcome:
 
 
 def format_sf_error(error: RecordError) -> str:
-    """Format an error as the `sf__Error` cell: `CODE:message:fields --` (`CODE:message:--`)."""
+    """Format an error as the `sf__Error` cell: `CODE:message:fields --` (`CODE:message:--`).
+
+    A row with several validation errors (`CombinedRecordError`) reports its primary,
+    the first: a Bulk API result row carries one error where REST lists them all.
+    """
     tail = ",".join(error.fields) + " --" if error.fields else "--"
     return f"{error.error_code}:{error.message}:{tail}"
 
@@ -156,12 +161,12 @@ def _row_fields(org: Org, plans: Sequence[ColumnPlan], cells: Sequence[str]) -> 
 def _apply(org: Org, job: IngestJob, record_id: str | None, fields: dict[str, Any]) -> RowOutcome:
     operation = job.operation
     if operation == "insert":
-        return RowOutcome(org.create(job.object, fields), created=True)
+        return RowOutcome(org.create(job.object, fields, text_values=True), created=True)
     if record_id is None and operation != "upsert":
         raise RecordError(codes.MISSING_ARGUMENT, "Id not specified in an update call", ["Id"])
     if operation == "update":
         assert record_id is not None
-        org.update(job.object, record_id, fields)
+        org.update(job.object, record_id, fields, text_values=True)
         return RowOutcome(record_id, created=False)
     if operation in ("delete", "hardDelete"):
         # NOTE: hardDelete deletes like delete here; Salesforce also skips the recycle bin.
@@ -173,7 +178,8 @@ def _apply(org: Org, job: IngestJob, record_id: str | None, fields: dict[str, An
     if value is None:
         msg = f"{external_field} not specified"
         raise RecordError(codes.MISSING_ARGUMENT, msg, [external_field])
-    new_id, created = org.upsert(job.object, external_field, str(value), fields)
+    new_id, created = org.upsert(job.object, external_field, str(value), fields,
+                                 text_values=True)
     return RowOutcome(new_id, created=created)
 
 
