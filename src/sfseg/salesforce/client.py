@@ -252,6 +252,7 @@ class SalesforceClient:
                 response = self._http.request(method, url, params=params, content=body, headers=send_headers)
             except httpx.HTTPError as exc:
                 raise _transport_error(exc, method, path, replay_safe) from exc
+        _release_stream(response)
         elapsed_ms = (time.perf_counter() - started) * 1000
 
         self._record_exchange(response)
@@ -511,6 +512,18 @@ def _outcome_unknown(error: ServerUnavailableError) -> WriteOutcomeUnknownError:
         body=error.body, errors=error.errors,
         hint="look the record up before sending it again, or write with upsert by external id",
     )
+
+
+def _release_stream(response: httpx.Response) -> None:
+    """Break the reference cycle between a read response and its stream.
+
+    httpx wraps the body stream in an object that refers back to the response (to set
+    `elapsed` when the stream closes). Such a response is freed only when the cyclic
+    garbage collector runs, so paging through a query or bulk results can keep many
+    pages in memory at once. The body is read and the stream closed by the time `request`
+    returns, so a plain byte stream over the same bytes replaces the wrapper.
+    """
+    response.stream = httpx.ByteStream(response.content)
 
 
 def _multiple_matches(
