@@ -27,7 +27,6 @@ the sizes, as the contact.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -133,8 +132,6 @@ __all__ = [
     "dimensions_for",
     "plan_groupings",
 ]
-
-logger = logging.getLogger("sfseg.segments")
 
 
 def _queue_describes(run: _Run) -> None:

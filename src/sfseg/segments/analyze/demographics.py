@@ -7,12 +7,6 @@ from sfseg.segments.analyze.run import _Counts, _Run
 from sfseg.segments.analyze.values import _ratio
 
 
-def _population_totals(run: _Run, dimension: str) -> int:
-    return sum(
-        sum(counts.values.values()) for (name, _), counts in run.pop.items() if name == dimension
-    )
-
-
 def _demographics(run: _Run) -> dict[str, Demographic]:
     result: dict[str, Demographic] = {}
     for dimension in run.dimensions:
