@@ -204,3 +204,14 @@ class _NullClient:
 
     def __exit__(self, *_exc: object) -> None:
         return None
+
+
+def test_no_opportunities_said_in_words() -> None:
+    """Without opportunities the section says so instead of listing zeros."""
+    empty = {"contact": {"count": 0}, "account": {"count": 0}}
+    behaviour = {**sample_analysis().behaviour.model_dump(), "opportunities": empty}
+
+    charts = {chart.id: chart for chart in build_charts(sample_analysis(behaviour=behaviour))}
+
+    assert charts["chart-opportunities"].summary == "No opportunities are linked to the members."
+    assert charts["chart-opportunities"].figure["layout"]["yaxis"]["rangemode"] == "tozero"

@@ -45,6 +45,8 @@ class Chart:
 
 
 def _layout(figure: go.Figure, *, height: int = 320, **extra: Any) -> dict[str, Any]:
+    # Counts and shares are never negative: an all-zero chart keeps its axis at 0 and up.
+    figure.update_yaxes(rangemode="tozero")
     figure.update_layout(
         template="plotly_white", height=height, margin={"l": 60, "r": 20, "t": 30, "b": 60},
         font={"family": "system-ui, sans-serif", "size": 12}, **extra,
@@ -94,7 +96,8 @@ def _top(demographic: Demographic) -> list[Any]:
 def demographic_chart(index: int, demographic: Demographic) -> Chart:
     values = _top(demographic)
     labels = [NO_VALUE if v.value is None else str(v.value) for v in values]
-    lifts = ["" if v.lift is None else f"lift {v.lift:.2f}" for v in values]
+    # Lift labels only over bars the segment has; the table lists every lift.
+    lifts = ["" if v.lift is None or not v.count else f"lift {v.lift:.2f}" for v in values]
     figure = go.Figure(
         [
             go.Bar(name="Segment share", x=labels, y=[v.share or 0 for v in values],
@@ -159,6 +162,7 @@ def opportunities_chart(analysis: Analysis) -> Chart:
         "; ".join(
             f"{s.count:,} through {name}, {s.won:,} won for {_number(s.won_amount)}"
             for name, s in zip(names, stats, strict=True)
+            if s.count
         )
         or "No opportunities are linked to the members"
     )
