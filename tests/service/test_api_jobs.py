@@ -215,3 +215,33 @@ def test_unknown_job_is_404(fresh_api: Api) -> None:
         response = fresh_api.read.get(path)
         assert response.status_code == 404
         assert "job_nope" in problem_of(response)["detail"]
+
+
+def test_full_runner_refuses_new_jobs(fresh_sandbox: SandboxInfo, store) -> None:
+    """With `max_jobs` jobs queued or running, another assignment gets 429 and writes no job."""
+    import httpx
+
+    from sfseg.service.keys import create_key
+    from sfseg.service.server import run_service
+    from tests.service.conftest import service_config
+
+    contacts = seed_contacts(fresh_sandbox, 2)
+    _info, key = create_key(store, "writer")
+    with (
+        run_service(service_config(fresh_sandbox, max_jobs=1), store=store) as service,
+        httpx.Client(
+            base_url=service.url, headers={"Authorization": f"Bearer {key}"}, timeout=60
+        ) as api,
+    ):
+        segment_id = api.post(
+            "/v1/segments", json={"name": "n", "criteria": "MailingCountry = 'Norway'"}
+        ).json()["segment"]["id"]
+        fresh_sandbox.state.latency_ms = 300
+        first = api.post(f"/v1/segments/{segment_id}/assign", json={"customer_ids": contacts})
+        second = api.post(f"/v1/segments/{segment_id}/assign", json={"customer_ids": contacts})
+        fresh_sandbox.state.latency_ms = 0
+
+        assert first.status_code == 202
+        assert second.status_code == 429
+        assert problem_of(second)["type"].endswith("/too-many-jobs")
+        assert [job["id"] for job in api.get("/v1/jobs").json()["items"]] == [first.json()["id"]]

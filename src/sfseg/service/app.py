@@ -48,7 +48,13 @@ def _open(
     client = client or SalesforceClient(config.connection)
     metrics = ServiceMetrics()
     metrics.watch_client(lambda: client.api_calls)
-    runner = JobRunner(client, store, workers=config.workers, write_options=config.write_options)
+    runner = JobRunner(
+        client,
+        store,
+        workers=config.workers,
+        max_jobs=config.max_jobs,
+        write_options=config.write_options,
+    )
     return ServiceState(config=config, store=store, client=client, metrics=metrics, runner=runner)
 
 

@@ -19,6 +19,8 @@ DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 DEFAULT_WAIT_MAX_CUSTOMERS = 1_000
 # ... and only this long; past it the caller gets the 202 job response.
 DEFAULT_WAIT_SECONDS = 30.0
+# Jobs queued or running at most; more assignments get 429 until some finish.
+DEFAULT_MAX_JOBS = 200
 # Running jobs get this long to finish at shutdown before they are checkpointed.
 DEFAULT_DRAIN_SECONDS = 10.0
 
@@ -42,6 +44,7 @@ class ServiceConfig:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     workers: int = DEFAULT_WORKERS
+    max_jobs: int = DEFAULT_MAX_JOBS
     allow_remote: bool = False
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     wait_max_customers: int = DEFAULT_WAIT_MAX_CUSTOMERS
@@ -60,6 +63,9 @@ class ServiceConfig:
             raise ValueError(msg)
         if self.workers < 1:
             msg = f"--workers {self.workers} must be 1 or more"
+            raise ValueError(msg)
+        if self.max_jobs < 1:
+            msg = f"max_jobs {self.max_jobs} must be 1 or more"
             raise ValueError(msg)
         if not 0 <= self.port <= 65535:
             msg = f"--port {self.port} must be between 0 and 65535"

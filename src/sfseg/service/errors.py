@@ -28,6 +28,7 @@ from sfseg.segments.customers import InputError
 from sfseg.segments.jobs import JobNotFoundError
 from sfseg.segments.store import AmbiguousSegmentError, SegmentNotFoundError
 from sfseg.service.problems import ExceptionMapper, Problem, ProblemError
+from sfseg.service.runner import RunnerBusyError
 
 __all__ = ["DOMAIN_ERRORS", "PROBLEMS"]
 
@@ -50,6 +51,7 @@ PROBLEMS = {
     "salesforce-quota": Problem("salesforce-quota", "Salesforce API allowance used up", 429),
     "salesforce-unavailable": Problem("salesforce-unavailable", "Salesforce unavailable", 503),
     "salesforce-auth": Problem("salesforce-auth", "The service cannot log in to Salesforce", 502),
+    "too-many-jobs": Problem("too-many-jobs", "Too many jobs queued", 429),
     "internal-error": Problem("internal-error", "Internal error", 500),
 }
 
@@ -95,6 +97,7 @@ DOMAIN_ERRORS: dict[type[Exception], ExceptionMapper] = {
     SegmentExistsError: _simple("segment-exists"),
     SegmentNotReadyError: _simple("segment-not-ready"),
     JobNotResumableError: _simple("job-not-resumable"),
+    RunnerBusyError: _simple("too-many-jobs"),
     NotFoundError: _salesforce("salesforce-not-found"),
     FatalAPIError: _salesforce("salesforce-rejected"),
     QuotaExceededError: _salesforce("salesforce-quota"),

@@ -22,6 +22,7 @@ __all__ = ["RETRY_EVENT", "RequestMetrics", "ServiceMetrics"]
 # Buckets in seconds, from a cached read to an assignment returned while the caller waits.
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 RETRY_EVENT = "salesforce.retry_scheduled"
+logger = logging.getLogger("sfseg.service")
 SALESFORCE_LOGGER = "sfseg.salesforce"
 
 
@@ -91,7 +92,7 @@ class ServiceMetrics:
 
 
 class RequestMetrics:
-    """ASGI middleware counting each response by method, route template and status, with its time.
+    """ASGI middleware counting and logging each response by method, route template and status.
 
     The route template (`/v1/segments/{segment_id}`) keeps the label set small; paths
     that match no route count as `(unmatched)`.
@@ -120,4 +121,9 @@ class RequestMetrics:
             route = getattr(scope.get("route"), "path", None) or "(unmatched)"
             metrics = self._metrics()
             metrics.requests.labels(scope["method"], route, str(status)).inc()
-            metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            metrics.latency.labels(scope["method"], route).observe(elapsed)
+            logger.info(
+                "service.request method=%s path=%s status=%d elapsed_ms=%.1f",
+                scope["method"], scope["path"], status, elapsed * 1000,
+            )  # fmt: skip

@@ -24,7 +24,7 @@ from sfseg.segments.store import Store
 from sfseg.segments.store.models import Job
 from sfseg.segments.write import Progress, WriteOptions
 
-__all__ = ["JobInterruptedError", "JobRunner", "RunnerStoppedError"]
+__all__ = ["JobInterruptedError", "JobRunner", "RunnerBusyError", "RunnerStoppedError"]
 
 logger = logging.getLogger("sfseg.service")
 
@@ -40,6 +40,10 @@ class JobInterruptedError(Exception):
 
 class RunnerStoppedError(RuntimeError):
     """The runner no longer accepts jobs because the service is shutting down."""
+
+
+class RunnerBusyError(RuntimeError):
+    """As many jobs as the runner may hold are queued or running already."""
 
 
 class _StopAware(Progress):
@@ -69,11 +73,13 @@ class JobRunner:
         store: Store,
         *,
         workers: int,
+        max_jobs: int,
         write_options: WriteOptions | None = None,
     ) -> None:
         self.client = client
         self.store = store
         self.write_options = write_options
+        self.max_jobs = max_jobs
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sfseg-job")
         self._futures: dict[str, Future[AssignResult | None]] = {}
         self._lock = threading.Lock()
@@ -106,6 +112,16 @@ class JobRunner:
     def active_count(self) -> int:
         with self._lock:
             return sum(1 for future in self._futures.values() if not future.done())
+
+    def check_capacity(self) -> None:
+        """Raise `RunnerBusyError` when `max_jobs` jobs are queued or running."""
+        active = self.active_count()
+        if active >= self.max_jobs:
+            msg = (
+                f"{active} jobs are queued or running, the most this service takes; "
+                "retry when some have finished"
+            )
+            raise RunnerBusyError(msg)
 
     def resume_left_over(self) -> list[str]:
         """Submit the jobs an earlier process left `planned` or `running`; return their ids."""

@@ -16,7 +16,7 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state (name taken, job not resumable, key in use).",
     413: "Request body too large.",
     422: "Invalid request: the detail names the bad value.",
-    429: "The org's daily API allowance is used up.",
+    429: "The org's daily API allowance is used up, or the service has too many jobs queued.",
     500: "Unexpected error.",
     502: "The service cannot log in to Salesforce.",
     503: "Salesforce is unavailable; retry later.",

@@ -176,6 +176,7 @@ def assign(
     ] = False,
 ) -> JSONResponse:
     def work() -> tuple[int, Any]:
+        state.runner.check_capacity()  # before the job is written, so a refused one leaves none
         job_id = plan_job(state.client, state.store, segment_id, body)
         future = state.runner.submit(job_id)
         if wait and len(body.customer_ids) <= state.config.wait_max_customers:
