@@ -57,3 +57,20 @@ def test_page_of_cuts_the_extra_row() -> None:
     """Fetching limit + 1 rows tells whether a next page exists."""
     assert page_of([1, 2, 3], 0, 2) == ([1, 2], encode_cursor(2))
     assert page_of([1, 2], 4, 2) == ([1, 2], None)
+
+
+def test_stopped_runner_refuses_jobs(tmp_path) -> None:
+    """After shutdown the runner refuses jobs, and the service maps that to 503."""
+    from sfseg.segments.store import Store
+    from sfseg.service.errors import DOMAIN_ERRORS
+    from sfseg.service.runner import JobRunner, RunnerStoppedError
+
+    with Store(f"sqlite:///{tmp_path / 'runner.db'}") as store:
+        runner = JobRunner(None, store, workers=1, max_jobs=1)  # type: ignore[arg-type]
+        runner.shutdown(0)
+
+        with pytest.raises(RunnerStoppedError, match="shutting down") as caught:
+            runner.submit("job_000000000000")
+
+    problem = DOMAIN_ERRORS[RunnerStoppedError](caught.value)
+    assert (problem.problem.slug, problem.problem.status) == ("shutting-down", 503)

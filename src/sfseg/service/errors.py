@@ -28,7 +28,7 @@ from sfseg.segments.customers import InputError
 from sfseg.segments.jobs import JobNotFoundError
 from sfseg.segments.store import AmbiguousSegmentError, SegmentNotFoundError
 from sfseg.service.problems import ExceptionMapper, Problem, ProblemError
-from sfseg.service.runner import RunnerBusyError
+from sfseg.service.runner import RunnerBusyError, RunnerStoppedError
 
 __all__ = ["DOMAIN_ERRORS", "PROBLEMS"]
 
@@ -52,6 +52,7 @@ PROBLEMS = {
     "salesforce-unavailable": Problem("salesforce-unavailable", "Salesforce unavailable", 503),
     "salesforce-auth": Problem("salesforce-auth", "The service cannot log in to Salesforce", 502),
     "too-many-jobs": Problem("too-many-jobs", "Too many jobs queued", 429),
+    "shutting-down": Problem("shutting-down", "The service is shutting down", 503),
     "internal-error": Problem("internal-error", "Internal error", 500),
 }
 
@@ -98,6 +99,7 @@ DOMAIN_ERRORS: dict[type[Exception], ExceptionMapper] = {
     SegmentNotReadyError: _simple("segment-not-ready"),
     JobNotResumableError: _simple("job-not-resumable"),
     RunnerBusyError: _simple("too-many-jobs"),
+    RunnerStoppedError: _simple("shutting-down"),
     NotFoundError: _salesforce("salesforce-not-found"),
     FatalAPIError: _salesforce("salesforce-rejected"),
     QuotaExceededError: _salesforce("salesforce-quota"),

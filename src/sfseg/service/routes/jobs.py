@@ -19,7 +19,6 @@ from sfseg.service.models import AssignResultOut, ItemOut, JobOut, Page
 from sfseg.service.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, decode_cursor, page_of
 from sfseg.service.problems import ProblemError
 from sfseg.service.routes.responses import READ, WRITE, problems
-from sfseg.service.runner import RunnerStoppedError
 from sfseg.service.state import ServiceState, get_state
 from sfseg.service.views import item_view, job_view
 
@@ -118,7 +117,7 @@ def job_items(
     "/jobs/{job_id}/resume",
     status_code=202,
     response_model=JobOut,
-    responses=problems(READ, WRITE),
+    responses=problems(READ, WRITE, (503,)),
     summary="Resume a stopped job",
 )
 def resume(job_id: JobId, request: Request, state: State, key: WriteKey) -> JSONResponse:
@@ -130,10 +129,7 @@ def resume(job_id: JobId, request: Request, state: State, key: WriteKey) -> JSON
         if JobState(job.state) not in RESUMABLE_STATES:
             detail = f"job {job_id} is {job.state}; only planned, running, partial or limit_reached jobs resume"
             raise JobNotResumableError(detail)
-        try:
-            state.runner.submit(job_id)
-        except RunnerStoppedError as exc:
-            raise ProblemError(PROBLEMS["job-not-resumable"], str(exc)) from exc
+        state.runner.submit(job_id)
         return 202, job_out(state, job_id).model_dump(mode="json")
 
     return run_idempotent(request, key, None, work)

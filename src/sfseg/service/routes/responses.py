@@ -19,7 +19,7 @@ _DESCRIPTIONS = {
     429: "The org's daily API allowance is used up, or the service has too many jobs queued.",
     500: "Unexpected error.",
     502: "The service cannot log in to Salesforce.",
-    503: "Salesforce is unavailable; retry later.",
+    503: "Salesforce is unavailable, or the service is shutting down; retry later.",
 }
 
 READ = (401, 404, 422, 500)
