@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 _CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-_ID_PATTERN = re.compile(r"^[a-zA-Z0-9]{15}(?:[A-Z0-5]{3})?$")
+_ID_PATTERN = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-5]{3})?$")
 
 
 class InvalidIdError(ValueError):
@@ -42,25 +42,60 @@ def _checksum(id15: str) -> str:
     return "".join(suffix)
 
 
+def _restore_case(id18: str) -> str | None:
+    # The suffix records which of the first 15 characters are upper-case letters, so an
+    # 18-character id whose letters were all turned to one case (by a spreadsheet or a
+    # case-insensitive database) can be restored. An id that still mixes cases is taken
+    # as written and must match its suffix exactly, so a mistyped suffix is not read as
+    # another record's id. None when the characters do not fit the suffix.
+    letters = [char for char in id18[:15] if char.isalpha()]
+    if any(char.isupper() for char in letters) and any(char.islower() for char in letters):
+        suffix = id18[15:].upper()
+        return id18[:15] + suffix if suffix == _checksum(id18[:15]) else None
+    suffix = id18[15:].upper()
+    restored = []
+    for chunk_index, code in enumerate(suffix):
+        bits = _CHECKSUM_ALPHABET.index(code)
+        chunk = id18[chunk_index * 5 : chunk_index * 5 + 5]
+        for j, char in enumerate(chunk):
+            upper = bool(bits & (1 << j))
+            if upper and not char.isalpha():
+                return None
+            restored.append(char.upper() if upper else char.lower())
+    return "".join(restored) + suffix
+
+
 def is_salesforce_id(value: str) -> bool:
     """Tell whether `value` has the shape of an id; an 18-character id must also have
-    the right checksum."""
+    a checksum that fits its first 15 characters, in any letter case."""
     if not _ID_PATTERN.match(value):
         return False
-    return len(value) == 15 or value[15:] == _checksum(value[:15])
+    return len(value) == 15 or _restore_case(value) is not None
 
 
 def to_18(value: str) -> str:
     """Return the 18-character form of a 15- or 18-character id.
 
+    An 18-character id is case-safe: when its letters were all turned to one case, the
+    checksum restores them, so `0038s000000001laaq` and `0038S000000001LAAQ` both
+    return `0038s000000001LAAQ`. A 15-character id is taken as written, because its case is
+    part of the id.
+
     Raises:
-        InvalidIdError: `value` is not an id, or its checksum does not match its
-            first 15 characters.
+        InvalidIdError: `value` is not an id, or its checksum does not fit its first
+            15 characters.
     """
-    if not is_salesforce_id(value):
-        msg = f"{value!r} is not a Salesforce id: expected 15 or 18 letters and digits with a valid checksum"
-        raise InvalidIdError(msg)
-    return value if len(value) == 18 else value + _checksum(value)
+    if len(value) == 18 and _ID_PATTERN.match(value):
+        restored = _restore_case(value)
+        if restored is not None:
+            return restored
+    if len(value) == 15 and _ID_PATTERN.match(value):
+        return value + _checksum(value)
+    msg = (
+        f"{value!r} is not a Salesforce id: expected 15 letters and digits, or 18 with a "
+        "checksum that fits them; copy the id again from Salesforce"
+    )
+    raise InvalidIdError(msg)
 
 
 def to_15(value: str) -> str:
