@@ -515,7 +515,7 @@ class Org:
 
     def _live_row(self, schema: ObjectSchema, record_id: str) -> Row:
         """Return the stored row, or raise NOT_FOUND / ENTITY_IS_DELETED (404)."""
-        if not is_salesforce_id(record_id) or record_id[:3] != schema.key_prefix:
+        if not is_salesforce_id(record_id) or to_18(record_id)[:3] != schema.key_prefix:
             # Salesforce reads a non-id in the id slot as an external-id field name.
             message = f"Provided external ID field does not exist or is not accessible: {record_id}"
             raise RecordError(ErrorCode.NOT_FOUND, message, http_status=404)
