@@ -4,19 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from sfseg.salesforce.client import SalesforceClient
 from sfseg.salesforce.errors import SalesforceError
 from sfseg.salesforce.settings import ConnectionSettings
 
-__all__ = ["ProfileOption", "console", "err_console", "fail", "fail_for", "open_client", "print_json"]
+__all__ = [
+    "JsonOption",
+    "ProfileOption",
+    "VerboseOption",
+    "add_key_column",
+    "configure_logging",
+    "console",
+    "err_console",
+    "fail",
+    "fail_for",
+    "open_client",
+    "print_json",
+]
 
-console = Console()
+#: Width of stdout when it is a file or a pipe and COLUMNS is unset. Rich would
+#: assume 80 columns and cut ids in tables written to a file.
+NON_TERMINAL_WIDTH = 200
+#: Narrowest column for a Salesforce id: the 18-character form must fit.
+ID_WIDTH = 18
+
+
+def _stdout_console() -> Console:
+    out = Console()
+    if not out.is_terminal and not os.environ.get("COLUMNS"):
+        out.width = NON_TERMINAL_WIDTH
+    return out
+
+
+console = _stdout_console()
 err_console = Console(stderr=True)
 
 ProfileOption = Annotated[
@@ -29,6 +58,52 @@ ProfileOption = Annotated[
         show_envvar=True,
     ),
 ]
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+
+VerboseOption = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Log each API request and retry to stderr (SFSEG_LOG_LEVEL sets the level)."),
+]
+
+
+def add_key_column(table: Table, header: str, *, min_width: int = ID_WIDTH) -> None:
+    """Add a column for ids or API names: never cut short with an ellipsis.
+
+    The column is not squeezed below `min_width` (an 18-character id fits) and a
+    value wider than the column folds onto the next line instead of losing characters.
+    """
+    table.add_column(header, no_wrap=True, overflow="fold", min_width=min_width)
+
+
+_LOG_HANDLER_NAME = "sfseg-cli-stderr"
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Send the library's log records to stderr only when asked.
+
+    `SFSEG_LOG_LEVEL` (DEBUG, INFO, WARNING, ...) wins; else `verbose` means INFO.
+    With neither, nothing is printed: retries and request lines are records for
+    those who ask, and the command reports the outcome itself.
+    """
+    root = logging.getLogger("sfseg")
+    for handler in [h for h in root.handlers if h.get_name() == _LOG_HANDLER_NAME]:
+        root.removeHandler(handler)
+    level_name = os.environ.get("SFSEG_LOG_LEVEL", "").strip().upper()
+    handler: logging.Handler
+    if not level_name and not verbose:
+        handler = logging.NullHandler()
+    else:
+        level = logging.getLevelName(level_name) if level_name else logging.INFO
+        if not isinstance(level, int):
+            fail(f"SFSEG_LOG_LEVEL = {level_name!r} is not a log level", "use DEBUG, INFO, WARNING or ERROR")
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setLevel(level)
+        if root.level == logging.NOTSET or root.level > level:
+            root.setLevel(level)
+    handler.set_name(_LOG_HANDLER_NAME)
+    root.addHandler(handler)
 
 
 def _json_default(value: Any) -> str:
@@ -60,8 +135,12 @@ def fail_for(error: SalesforceError) -> NoReturn:
     fail(text, error.hint)
 
 
-def open_client(profile: str | None) -> SalesforceClient:
-    """Connect with a profile (None: `SFSEG_PROFILE` or the environment alone); exits on bad settings."""
+def open_client(profile: str | None, *, verbose: bool = False) -> SalesforceClient:
+    """Connect with a profile (None: `SFSEG_PROFILE` or the environment alone); exits on bad settings.
+
+    Also sets where log records go (`configure_logging(verbose)`).
+    """
+    configure_logging(verbose)
     try:
         settings = ConnectionSettings.load(profile)
         return SalesforceClient(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sfseg.cli import assign, org, sandbox, segments, service
+from sfseg.cli import assign, demo, errors, org, sandbox, segments, service
 
 __all__ = ["app", "main"]
 
@@ -15,7 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for area in (sandbox, org, segments, assign, service):
+for area in (sandbox, org, segments, errors, demo, assign, service):
     area.register(app)
 
 

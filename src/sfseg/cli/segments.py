@@ -1,5 +1,4 @@
-"""`sfseg segments preview|create|list|show|delete|refresh`, `sfseg analyze`, `sfseg errors`
-and `sfseg demo`.
+"""`sfseg segments preview|create|list|show|delete|refresh` and `sfseg analyze`.
 
 Errors go to stderr with the cause and the fix, and exit with status 1; every error a
 command catches is also written to the error log (`sfseg errors`).
@@ -8,38 +7,38 @@ command catches is also written to the error log (`sfseg errors`).
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from sfseg.cli.common import (
+    JsonOption,
     ProfileOption,
     console,
     err_console,
     fail,
-    fail_for,
     open_client,
     print_json,
 )
+from sfseg.cli.errors import parse_since
+from sfseg.cli.failures import open_store, reported
+from sfseg.cli.render import preview_table, show_analysis, show_created
 from sfseg.salesforce.errors import SalesforceError
-from sfseg.segments.criteria import CriteriaError, CriteriaKind, Target, preview
-from sfseg.segments.errorlog import ErrorRecord, list_errors, record_error
+from sfseg.segments.criteria import CriteriaKind, Target, preview
+from sfseg.segments.errorlog import record_error
 from sfseg.segments.segment import SegmentInfo
-from sfseg.segments.store import AmbiguousSegmentError, SegmentNotFoundError, Store
+from sfseg.segments.store import Store
 
-__all__ = ["register", "segments_app"]
+# `parse_since` lives in sfseg.cli.errors and stays importable from here for existing callers.
+__all__ = ["parse_since", "register", "segments_app"]
 
 segments_app = typer.Typer(
     help="Segments: preview criteria, create, list, show, delete and refresh.", no_args_is_help=True
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 WhereOption = Annotated[
     str | None, typer.Option("--where", help="Criteria as a SOQL WHERE clause (without WHERE).")
 ]
@@ -62,11 +61,9 @@ def register(app: typer.Typer) -> None:
     """Add this area's commands to the `sfseg` app."""
     app.add_typer(segments_app, name="segments")
     app.command("analyze")(analyze_command)
-    app.command("errors")(errors_command)
-    app.command("demo")(demo_command)
 
 
-# --- shared helpers -----------------------------------------------------------
+# --- criteria options ---------------------------------------------------------
 
 
 def _criteria(where: str | None, soql: str | None, rules: Path | None) -> tuple[str, CriteriaKind]:
@@ -96,61 +93,7 @@ def _target(target: str | None) -> Target | None:
     return target  # type: ignore[return-value]
 
 
-def _fail_criteria(error: CriteriaError) -> NoReturn:
-    err_console.print(
-        f"[bold red]Error:[/] {len(error.problems)} problem(s) in the criteria:", highlight=False
-    )
-    for problem in error.problems:
-        err_console.print(f"  {escape(str(problem))}", highlight=False, soft_wrap=True)
-    err_console.print(
-        "[yellow]Fix:[/] correct each location above and run the command again", highlight=False
-    )
-    raise typer.Exit(code=1)
-
-
-@contextmanager
-def _reported(store: Store | None, operation: str, segment_id: str | None = None) -> Iterator[None]:
-    """Turn the errors of a command into a message and exit status, and log them."""
-    try:
-        yield
-    except (typer.Exit, typer.Abort):
-        raise
-    except CriteriaError as exc:
-        _log(store, operation, exc, segment_id)
-        _fail_criteria(exc)
-    except SalesforceError as exc:
-        _log(store, operation, exc, segment_id)
-        fail_for(exc)
-    except (SegmentNotFoundError, AmbiguousSegmentError) as exc:
-        fail(str(exc))
-    except (ValueError, LookupError) as exc:
-        _log(store, operation, exc, segment_id)
-        fail(str(exc))
-
-
-def _log(store: Store | None, operation: str, error: BaseException, segment_id: str | None) -> None:
-    if store is not None:
-        record_error(store, operation=operation, error=error, segment_id=segment_id)
-
-
-def _open_store() -> Store:
-    try:
-        return Store()
-    except Exception as exc:  # a bad URL or an unreachable server: report, do not trace
-        fail(f"cannot open the segments store: {exc}", "check SFSEG_DATABASE_URL")
-
-
 # --- preview and create ---------------------------------------------------------
-
-
-def _preview_table(counts: dict[str, int], soql: dict[str, str]) -> Table:
-    table = Table(title="Matches", show_lines=True)
-    table.add_column("Object")
-    table.add_column("Count", justify="right")
-    table.add_column("SOQL", overflow="fold")
-    for sobject, count in counts.items():
-        table.add_row(sobject, f"{count:,}", soql[sobject])
-    return table
 
 
 @segments_app.command("preview")
@@ -165,17 +108,17 @@ def preview_command(
     """Check criteria against the org and count the matches per object (SELECT COUNT())."""
     text, kind = _criteria(where, soql, rules)
     chosen = _target(target)
-    store = _open_store()
+    store = open_store()
     with (
         open_client(profile) as client,
-        _reported(store, "segments.preview"),
+        reported(store, "segments.preview"),
         err_console.status("Checking the criteria and counting matches..."),
     ):
         result = preview(client, text, target=chosen, kind=kind)
     if as_json:
         print_json(result.to_json())
         return
-    console.print(_preview_table(dict(result.counts), dict(result.soql)))
+    console.print(preview_table(dict(result.counts), dict(result.soql)))
     console.print(f"Total: {result.total:,} records ({result.api_calls} API calls)")
 
 
@@ -257,10 +200,10 @@ def create_command(
     text, kind = _criteria(where, soql, rules)
     chosen = _target(target)
     fields = _campaign_fields(campaign_type, campaign_status, active, start_date, end_date, parent)
-    store = _open_store()
+    store = open_store()
     with (
         open_client(profile) as client,
-        _reported(store, "segments.create"),
+        reported(store, "segments.create"),
         err_console.status("Checking the criteria and creating the Campaign..."),
     ):
         result = create_segment(
@@ -274,33 +217,13 @@ def create_command(
     if as_json:
         print_json(result.to_json())
         return
-    _show_created(result)
+    show_created(result)
 
 
 def _with_populate(result: Any, populated: Any) -> Any:
     from dataclasses import replace
 
     return replace(result, populate=populated)
-
-
-def _show_created(result: Any) -> None:
-    console.print(_preview_table(dict(result.counts), dict(result.soql)))
-    if result.dry_run:
-        console.print(f"Dry run: nothing written ({result.api_calls} API calls).")
-        return
-    verb = "created" if result.campaign_created else "found again (retried create)"
-    console.print(
-        f"Segment [bold]{escape(result.segment.name)}[/] ({result.segment.id}): Campaign "
-        f"{result.campaign_id} {verb}; statuses "
-        + ", ".join(
-            f"{s.label}{' (default)' if s.is_default else ''}{' (responded)' if s.has_responded else ''}"
-            for s in result.statuses
-        )
-        + f"; {result.api_calls} API calls."
-    )
-    if result.populate is not None:
-        counts = result.populate.counts
-        console.print("Populated: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v))
 
 
 # --- list, show, delete, refresh -----------------------------------------------
@@ -325,7 +248,7 @@ def _segments_table(segments: list[SegmentInfo]) -> Table:
 @segments_app.command("list")
 def list_command(as_json: JsonOption = False) -> None:
     """List the segments in the store (no Salesforce call)."""
-    store = _open_store()
+    store = open_store()
     segments = [SegmentInfo.from_row(row) for row in store.list_segments()]
     if as_json:
         print_json([segment.to_json() for segment in segments])
@@ -344,8 +267,8 @@ def show_command(
     """Show a segment, its criteria, SOQL, statuses and recent jobs (no Salesforce call)."""
     from sfseg.segments import jobs
 
-    store = _open_store()
-    with _reported(None, "segments.show"):
+    store = open_store()
+    with reported(None, "segments.show"):
         info = SegmentInfo.from_row(store.get_segment(segment))
         recent = jobs.list_jobs(store, segment_id=info.id, limit=10)
     if as_json:
@@ -388,8 +311,8 @@ def delete_command(
     profile: ProfileOption = None,
 ) -> None:
     """Delete a segment: its Campaign (with its members) in Salesforce, then the stored segment."""
-    store = _open_store()
-    with _reported(store, "segments.delete"):
+    store = open_store()
+    with reported(store, "segments.delete"):
         info = SegmentInfo.from_row(store.get_segment(segment))
     if not yes and not as_json:
         what = (
@@ -400,7 +323,7 @@ def delete_command(
         typer.confirm(f"Delete {what} {info.name!r}?", abort=True)
     deleted_campaign = False
     if info.campaign_id is not None and not keep_campaign:
-        with open_client(profile) as client, _reported(store, "segments.delete", info.id):
+        with open_client(profile) as client, reported(store, "segments.delete", info.id):
             try:
                 client.delete("Campaign", info.campaign_id)
                 deleted_campaign = True
@@ -451,10 +374,10 @@ def refresh_command(
     """Make the membership equal the criteria's current matches (add new, remove the rest)."""
     from sfseg.segments.assign import refresh_segment
 
-    store = _open_store()
+    store = open_store()
     with (
         open_client(profile) as client,
-        _reported(store, "segments.refresh"),
+        reported(store, "segments.refresh"),
         err_console.status("Refreshing the segment from its criteria..."),
     ):
         result = refresh_segment(
@@ -509,10 +432,10 @@ def analyze_command(
     from sfseg.segments.analyze import POPULATION_MAX_AGE, analyze_segment
 
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
-    store = _open_store()
+    store = open_store()
     with (
         open_client(profile) as client,
-        _reported(store, "analyze"),
+        reported(store, "analyze"),
         err_console.status("Analyzing the segment..."),
     ):
         analysis = analyze_segment(
@@ -540,301 +463,3 @@ def _write_html(analysis: Any, path: Path) -> None:
     except OSError as exc:
         fail(f"cannot write the HTML report to {path}: {exc.strerror}", "check the path")
     err_console.print(f"Wrote the HTML report to {escape(str(path))}.")
-
-
-def show_analysis(analysis: Any, *, top: int = 5) -> None:
-    """Print an analysis as tables."""
-    size = analysis.size
-    rate = "n/a" if size.response_rate is None else f"{size.response_rate:.1%}"
-    console.print(
-        f"[bold]{escape(analysis.name)}[/] ({analysis.segment_id}, Campaign {analysis.campaign_id}): "
-        f"{size.members:,} members ({size.contacts:,} contacts, {size.leads:,} leads), "
-        f"{size.responded:,} responded ({rate})"
-    )
-    table = Table(title="Demographics (segment share vs population share)")
-    for column in ("Field", "Value", "Count", "Share", "Population", "Lift"):
-        table.add_column(
-            column,
-            justify="right" if column in ("Count", "Share", "Population", "Lift") else "left",
-        )
-    for name, demographic in analysis.demographics.items():
-        for value in demographic.values[:top]:
-            table.add_row(
-                name, escape(str(value.value if value.value is not None else "(none)")), f"{value.count:,}",
-                _percent(value.share), _percent(value.population_share),
-                "" if value.lift is None else f"{value.lift:.2f}",
-            )  # fmt: skip
-    console.print(table)
-    console.print(_behaviour_table(analysis.behaviour))
-    if analysis.report is not None:
-        report = analysis.report
-        state = f"error: {report.error}" if report.error else f"{len(report.rows)} rows"
-        console.print(f"Report {report.report_id}: {escape(state)}")
-    for overlap in analysis.overlap:
-        console.print(
-            f"Shares {overlap.shared:,} members with {escape(overlap.name)} ({overlap.segment_id})"
-        )
-    for note in analysis.notes:
-        console.print(f"[yellow]Note:[/] {escape(note)}")
-    console.print(f"{analysis.api_calls} API calls.")
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value:.1%}"
-
-
-def _behaviour_table(behaviour: Any) -> Table:
-    table = Table(title="Behaviour")
-    table.add_column("Measure")
-    table.add_column("Value", justify="right")
-    for channel, stats in behaviour.opportunities.items():
-        rate = "n/a" if stats.win_rate is None else f"{stats.win_rate:.0%}"
-        table.add_row(
-            f"Opportunities via {channel.replace('_', ' ')}",
-            f"{stats.count:,} ({stats.open} open, {stats.won} won, {rate} win rate, won {stats.won_amount:,})",
-        )
-    cases = behaviour.cases
-    table.add_row("Cases", f"{cases.count:,} ({cases.open} open)")
-    activities = behaviour.activities
-    table.add_row(
-        "Tasks / events, last 90 days",
-        f"{activities.tasks_last_90_days:,} / {activities.events_last_90_days:,}",
-    )
-    table.add_row("Last activity", str(activities.last_activity_date or "none"))
-    return table
-
-
-# --- errors --------------------------------------------------------------------
-
-_RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
-    """Parse `--since`: an ISO date or datetime (UTC when no zone), or `30m`, `2h`, `7d`, `1w` ago."""
-    now = now or dt.datetime.now(dt.UTC)
-    match = _RELATIVE.match(text.strip().lower())
-    if match:
-        return now - dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-    try:
-        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        msg = (
-            f"--since {text!r} is not a time; use 2026-01-31, 2026-01-31T08:00:00Z, or 30m, 2h, 7d"
-        )
-        raise ValueError(msg) from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def errors_command(
-    segment: Annotated[
-        str | None, typer.Option("--segment", help="Only errors of this segment (id or name).")
-    ] = None,
-    job: Annotated[str | None, typer.Option("--job", help="Only errors of this job.")] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since", help="Only errors from this time on: 2026-01-31, ...T08:00Z, 2h, 7d."
-        ),
-    ] = None,
-    limit: Annotated[
-        int | None, typer.Option("--limit", help="Show at most this many errors.")
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """List the error log: every error sfseg caught, with its segment, job and customer."""
-    store = _open_store()
-    try:
-        start = parse_since(since) if since else None
-    except ValueError as exc:
-        fail(str(exc))
-    segment_id = None
-    if segment is not None:
-        with _reported(None, "errors"):
-            try:
-                segment_id = store.get_segment(segment).id
-            except SegmentNotFoundError:
-                segment_id = segment  # a deleted segment's errors stay in the log
-    records = list_errors(store, segment_id=segment_id, job_id=job, since=start, limit=limit)
-    if as_json:
-        print_json([record.to_json() for record in records])
-        return
-    if not records:
-        console.print("No errors logged.")
-        return
-    console.print(_errors_table(records))
-
-
-def _errors_table(records: list[ErrorRecord]) -> Table:
-    table = Table(title="Error log")
-    for column in (
-        "Time",
-        "Operation",
-        "Segment",
-        "Job",
-        "Customer",
-        "HTTP",
-        "Code",
-        "Attempt",
-        "Message",
-    ):
-        table.add_column(column, overflow="fold")
-    for record in records:
-        table.add_row(
-            record.at.strftime("%Y-%m-%d %H:%M:%S"), record.operation, record.segment_id or "",
-            record.job_id or "", escape(record.customer_id or ""),
-            "" if record.http_status is None else str(record.http_status), record.error_code or "",
-            str(record.attempt), escape(record.message),
-        )  # fmt: skip
-    return table
-
-
-# --- demo ----------------------------------------------------------------------
-
-DEMO_SEGMENT = "Demo: US customers in California, Texas or from the web"
-DEMO_RULES = """\
-target: both
-match:
-  all:
-    - {field: MailingCountry, op: eq, value: United States}
-    - any:
-        - {field: MailingState, op: in, value: [California, Texas]}
-        - {field: LeadSource, op: eq, value: Web}
-"""
-
-
-def demo_command(
-    as_json: JsonOption = False,
-    store_url: Annotated[
-        str | None,
-        typer.Option(
-            "--store", help="Keep the demo's segment in this store URL; default: a temporary one."
-        ),
-    ] = None,
-) -> None:
-    """Run the whole flow on the bundled sample org in a local sandbox; needs no configuration."""
-    import tempfile
-
-    from sfseg.sandbox.server import run_sandbox
-
-    steps: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="sfseg-demo-") as scratch:
-        url = store_url or f"sqlite:///{Path(scratch) / 'sfseg.db'}"
-        with err_console.status("Starting the sandbox org with the sample data..."):
-            sandbox = run_sandbox(seed="sample")
-            info = sandbox.__enter__()
-        try:
-            with _demo_client(info) as client, Store(url) as store, _reported(store, "demo"):
-                _run_demo(client, store, steps, quiet=as_json)
-        finally:
-            sandbox.__exit__(None, None, None)
-    if as_json:
-        print_json(steps)
-
-
-@contextmanager
-def _demo_client(info: Any) -> Iterator[Any]:
-    from sfseg.salesforce import ConnectionSettings, SalesforceClient
-
-    settings = ConnectionSettings(
-        instance_url=info.url, login_url=info.url, api_version=info.api_version, flow="client_credentials",
-        client_id=info.client_id, client_secret=info.client_secret, ca_file=info.ca_file,
-    )  # fmt: skip
-    with SalesforceClient(settings) as client:
-        yield client
-
-
-def _step(quiet: bool, number: int, title: str) -> None:
-    if not quiet:
-        console.rule(f"[bold]Step {number}: {title}")
-
-
-def _run_demo(client: Any, store: Store, steps: dict[str, Any], *, quiet: bool) -> None:
-    from sfseg.segments.analyze import analyze_segment
-    from sfseg.segments.assign import assign_customers
-    from sfseg.segments.create import create_segment
-
-    _step(quiet, 1, "preview the criteria (a rule document, target contacts and leads)")
-    found = preview(client, DEMO_RULES)
-    steps["preview"] = found.to_json()
-    if not quiet:
-        console.print(DEMO_RULES)
-        console.print(_preview_table(dict(found.counts), dict(found.soql)))
-
-    _step(quiet, 2, "create the segment: a Campaign with statuses Added (default) and Responded")
-    created = create_segment(
-        client, store, DEMO_SEGMENT, DEMO_RULES, description="Made by `sfseg demo`."
-    )
-    steps["create"] = created.to_json()
-    if not quiet:
-        _show_created(created)
-    assert created.segment is not None
-    segment_id = created.segment.id
-
-    customers = _demo_customers(client)
-    steps["customers"] = customers
-    for number, key, title in (
-        (3, "assign", "assign customers given as ids and emails"),
-        (4, "assign_again", "assign the same customers again: nothing changes"),
-    ):
-        _step(quiet, number, title)
-        result = assign_customers(client, store, segment_id, customers)
-        steps[key] = result.to_json()
-        if not quiet:
-            _show_assign(result)
-
-    _step(quiet, 5, "analyze the segment")
-    analysis = analyze_segment(client, store, segment_id)
-    steps["analyze"] = analysis.to_json()
-    if not quiet:
-        show_analysis(analysis)
-
-
-def _demo_customers(client: Any) -> list[str]:
-    """Pick a mix of ids and emails from the sample org: a few unknown, a converted lead, a repeat."""
-    from sfseg.soql import ids
-
-    contacts = list(
-        client.query(
-            "SELECT Id, Email FROM Contact WHERE MailingCountry = 'United States' "
-            "AND MailingState = 'California' AND Email != null ORDER BY Email LIMIT 6"
-        )
-    )
-    converted = list(
-        client.query("SELECT Id FROM Lead WHERE IsConverted = true ORDER BY Id LIMIT 1")
-    )
-    account = list(client.query("SELECT Id FROM Account ORDER BY Id LIMIT 1"))
-    customers = [
-        str(contacts[0]["Email"]),
-        str(contacts[1]["Email"]).upper(),  # emails match case-insensitively
-        ids.to_15(str(contacts[2]["Id"])),  # a 15-character id
-        str(contacts[3]["Id"]),
-        str(contacts[4]["Email"]),
-        str(contacts[0]["Email"]),  # repeated
-        "nobody@example.invalid",  # unknown email
-        ids.to_18("003000000000042"),  # unknown contact id
-    ]
-    if converted:
-        customers.append(str(converted[0]["Id"]))  # converted lead: assigned as its contact
-    if account:
-        customers.append(str(account[0]["Id"]))  # an Account id: not a person
-    return customers
-
-
-def _show_assign(result: Any) -> None:
-    table = Table(
-        title=f"Job {result.job_id}: {result.state} via {result.route}, {result.api_calls} API calls"
-    )
-    for column in ("Customer", "Resolved", "Object", "Outcome", "Why"):
-        table.add_column(column, overflow="fold")
-    for item in result.items:
-        why = item.error_code or item.message or getattr(item, "reason", None) or ""
-        table.add_row(
-            escape(item.customer_id),
-            item.resolved_id or "",
-            item.object or "",
-            item.outcome,
-            escape(str(why)),
-        )
-    console.print(table)
-    console.print(", ".join(f"{k} {v}" for k, v in result.counts.items() if v))

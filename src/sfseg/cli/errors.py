@@ -1,0 +1,106 @@
+"""`sfseg errors`: list the error log, filtered by segment, job and time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from sfseg.cli.common import JsonOption, console, fail, print_json
+from sfseg.cli.failures import open_store, reported
+from sfseg.segments.errorlog import ErrorRecord, list_errors
+from sfseg.segments.store import SegmentNotFoundError
+
+__all__ = ["errors_command", "parse_since", "register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `errors` command to the `sfseg` app."""
+    app.command("errors")(errors_command)
+
+
+_RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
+    """Parse `--since`: an ISO date or datetime (UTC when no zone), or `30m`, `2h`, `7d`, `1w` ago."""
+    now = now or dt.datetime.now(dt.UTC)
+    match = _RELATIVE.match(text.strip().lower())
+    if match:
+        return now - dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        msg = (
+            f"--since {text!r} is not a time; use 2026-01-31, 2026-01-31T08:00:00Z, or 30m, 2h, 7d"
+        )
+        raise ValueError(msg) from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def errors_command(
+    segment: Annotated[
+        str | None, typer.Option("--segment", help="Only errors of this segment (id or name).")
+    ] = None,
+    job: Annotated[str | None, typer.Option("--job", help="Only errors of this job.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="Only errors from this time on: 2026-01-31, ...T08:00Z, 2h, 7d."
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Show at most this many errors.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the error log: every error sfseg caught, with its segment, job and customer."""
+    store = open_store()
+    try:
+        start = parse_since(since) if since else None
+    except ValueError as exc:
+        fail(str(exc))
+    segment_id = None
+    if segment is not None:
+        with reported(None, "errors"):
+            try:
+                segment_id = store.get_segment(segment).id
+            except SegmentNotFoundError:
+                segment_id = segment  # a deleted segment's errors stay in the log
+    records = list_errors(store, segment_id=segment_id, job_id=job, since=start, limit=limit)
+    if as_json:
+        print_json([record.to_json() for record in records])
+        return
+    if not records:
+        console.print("No errors logged.")
+        return
+    console.print(_errors_table(records))
+
+
+def _errors_table(records: list[ErrorRecord]) -> Table:
+    table = Table(title="Error log")
+    for column in (
+        "Time",
+        "Operation",
+        "Segment",
+        "Job",
+        "Customer",
+        "HTTP",
+        "Code",
+        "Attempt",
+        "Message",
+    ):
+        table.add_column(column, overflow="fold")
+    for record in records:
+        table.add_row(
+            record.at.strftime("%Y-%m-%d %H:%M:%S"), record.operation, record.segment_id or "",
+            record.job_id or "", escape(record.customer_id or ""),
+            "" if record.http_status is None else str(record.http_status), record.error_code or "",
+            str(record.attempt), escape(record.message),
+        )  # fmt: skip
+    return table
