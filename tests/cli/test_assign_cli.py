@@ -132,3 +132,14 @@ def test_jobs_show_unknown(campaign: str) -> None:
     result = CliRunner().invoke(app, ["jobs", "show", "job_nothere0000"])
     assert result.exit_code == 1
     assert "job_nothere0000" in result.stderr
+
+
+def test_converted_lead_noted(fresh_sandbox: SandboxInfo, campaign: str) -> None:
+    """A converted lead's row names its contact, and a line below the counts says so."""
+    org = fresh_sandbox.state.org
+    lead = org.create("Lead", {"LastName": "Conv", "Company": "Co", "Email": "conv@example.org"})
+    contact = org.convert_lead(lead)
+    result = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["assign", SEGMENT, lead])
+    assert result.exit_code == 0, result.output
+    assert "1 converted lead(s) replaced by their contact" in result.stdout
+    assert f"Lead {lead} is converted, so its Contact {contact} is the member" in result.stdout

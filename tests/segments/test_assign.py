@@ -117,6 +117,32 @@ def test_converted_lead_as_contact(fresh_sandbox: SandboxInfo, fresh_client: Sal
     assert _members(fresh_sandbox, _campaign(store, segment_id)) == [(contact, None)]
 
 
+def test_converted_lead_says_so(fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient, store: Store) -> None:
+    """A converted lead's item names the lead and its contact, in the plan, the run and the rerun."""
+    org = _org(fresh_sandbox)
+    segment_id = _segment(fresh_sandbox, store)
+    lead = org.create("Lead", {"LastName": "Conv", "Company": "Co", "Email": "conv@example.org"})
+    contact = org.convert_lead(lead)
+    note = f"Lead {lead} is converted, so its Contact {contact} is the member"
+
+    planned = assign_customers(fresh_client, store, segment_id, [lead], dry_run=True)
+    first = assign_customers(fresh_client, store, segment_id, [lead])
+    again = assign_customers(fresh_client, store, segment_id, [lead])
+
+    assert (planned.items[0].reason, planned.items[0].message) == ("converted_lead", note)
+    assert planned.converted_leads == 1
+    assert (first.items[0].outcome, first.items[0].reason, first.items[0].message) == ("created", "converted_lead", note)
+    assert first.converted_leads == 1
+    assert first.to_json()["converted_leads"] == 1
+    assert again.items[0].outcome == "already_member"
+    assert again.items[0].reason == "converted_lead"
+    assert again.items[0].message is not None
+    assert again.items[0].message.startswith(note + "; ")
+    assert first.job_id is not None
+    stored = jobs.load_items(store, first.job_id)
+    assert (stored[0].reason, stored[0].message, stored[0].note) == ("converted_lead", note, note)
+
+
 def test_unknown_status_writes_nothing(fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient, store: Store) -> None:
     """An unknown status is an error naming it, and nothing is written anywhere."""
     segment_id = _segment(fresh_sandbox, store)

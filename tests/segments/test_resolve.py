@@ -56,6 +56,8 @@ def test_resolution_rules(method: str, fresh_client: SalesforceClient, people: d
                        "nobody@example.org": "not_found"}  # fmt: skip
     assert set(resolution.unresolved["twin@example.org"].candidates) == {people["twin_a"], people["twin_b"]}
     assert resolution.method == method
+    converted_from = {key: r.converted_from for key, r in resolution.resolved.items() if r.converted_from}
+    assert converted_from == {people["converted"]: people["converted"]}
 
 
 def test_tie_break_newest(fresh_client: SalesforceClient, people: dict[str, str]) -> None:

@@ -312,6 +312,9 @@ def _print_result(result: assign_module.AssignResult) -> None:
     console.print(_counts_line(result.counts))
     if result.repeats:
         console.print(f"{len(result.repeats)} repeated customer id(s) folded into their first occurrence.")
+    if result.converted_leads:
+        console.print(f"{result.converted_leads} converted lead(s) replaced by their contact "
+                      "(reason converted_lead).")  # fmt: skip
     console.print(_items_table(result.items))
     if result.error:
         err_console.print(f"[yellow]{escape(result.error)}[/]")

@@ -34,7 +34,7 @@ from sfseg.segments.customers import (
     parse_customers,
 )
 from sfseg.segments.errorlog import record_error
-from sfseg.segments.jobs import ItemState, JobState
+from sfseg.segments.jobs import CONVERTED_LEAD, ItemState, JobState, conversion_note
 from sfseg.segments.plan import (
     DEFAULT_BULK_THRESHOLD,
     Action,
@@ -162,6 +162,8 @@ class AssignResult:
 
     `job_id` is None for a dry run. `state` is the job state (`succeeded`,
     `partial`, `failed`, `limit_reached`, or `planned` for a dry run).
+    `converted_leads` counts the customers that were converted Leads and were
+    replaced by their Contact; those items carry the reason `converted_lead`.
     """
 
     job_id: str | None
@@ -175,6 +177,7 @@ class AssignResult:
     plan: dict[str, Any] | None = None
     repeats: list[Repeat] = field(default_factory=list)
     error: str | None = None
+    converted_leads: int = 0
 
     @property
     def dry_run(self) -> bool:
@@ -193,6 +196,7 @@ class AssignResult:
             "plan": self.plan,
             "repeats": [{"given": r.given, "customer_id": r.customer_id} for r in self.repeats],
             "error": self.error,
+            "converted_leads": self.converted_leads,
         }
 
 
@@ -477,6 +481,7 @@ def _dry_run(run: _Run, customers: CustomerSet) -> AssignResult:
         job_id=None, segment_id=run.segment_id, campaign_id=run.campaign_id,
         state=JobState.PLANNED.value, route=plan.route.value, api_calls=_calls(run), counts=counts,
         items=items, plan=summary, repeats=list(customers.repeats),
+        converted_leads=sum(1 for target in resolution.resolved.values() if target.converted_from),
     )  # fmt: skip
 
 
@@ -521,13 +526,24 @@ class _PlannedItems(Sequence[ItemResult]):
         if unresolved is not None:
             return ItemResult(customer_id, None, None, Outcome.SKIPPED.value, None, unresolved.message,
                               unresolved.reason)  # fmt: skip
+        target = self._resolution.resolved.get(customer_id)
+        note = _note(target)
         row = self._rows.get(customer_id)
         if row is not None:
-            return ItemResult(customer_id, row.record_id, row.sobject, Outcome.PENDING.value, None, None,
-                              None, row.action.value)  # fmt: skip
+            return ItemResult(customer_id, row.record_id, row.sobject, Outcome.PENDING.value, None, note,
+                              CONVERTED_LEAD if note else None, row.action.value)  # fmt: skip
         settled = self._settled[customer_id]
+        if note is not None and settled.outcome is Outcome.ALREADY_MEMBER:
+            return ItemResult(customer_id, settled.record_id, settled.sobject, settled.outcome.value, None,
+                              f"{note}; {settled.message}", CONVERTED_LEAD)  # fmt: skip
         return ItemResult(customer_id, settled.record_id, settled.sobject, settled.outcome.value, None,
                           settled.message, settled.reason)  # fmt: skip
+
+
+def _note(target: Resolved | None) -> str | None:
+    if target is None or target.converted_from is None:
+        return None
+    return conversion_note(target.converted_from, target.record_id)
 
 
 def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat]) -> AssignResult:
@@ -606,8 +622,12 @@ def _resolve_and_plan(
     for customer_id, unresolved in resolution.unresolved.items():
         by_customer[customer_id].settle(Outcome.SKIPPED, reason=unresolved.reason, message=unresolved.message)
     for customer_id, target in resolution.resolved.items():
-        by_customer[customer_id].resolved_id = target.record_id
-        by_customer[customer_id].sobject = target.sobject
+        resolved_item = by_customer[customer_id]
+        resolved_item.resolved_id, resolved_item.sobject = target.record_id, target.sobject
+        resolved_item.note = _note(target)
+        if resolved_item.note is not None:
+            # Journalled with the pending item, so a resumed job keeps the note.
+            resolved_item.reason, resolved_item.message = CONVERTED_LEAD, resolved_item.note
 
     extra: list[ItemState] = []
     seq = len(items)
@@ -682,8 +702,10 @@ def _result(
 ) -> AssignResult:
     counts = dict.fromkeys(COUNT_KEYS, 0)
     counts["pending"] = 0
+    converted = 0
     for item in items:
         counts[item.outcome.value] = counts.get(item.outcome.value, 0) + 1
+        converted += item.reason == CONVERTED_LEAD
     if plan is not None:
         # The plan itself only sees resolved customers; rejected and unresolved ones are
         # skipped too.
@@ -692,5 +714,5 @@ def _result(
         job_id=run.job_id, segment_id=run.segment_id, campaign_id=run.campaign_id,
         state=state.value, route=route.value, api_calls=_calls(run), counts=counts,
         items=ItemResults(items), plan=plan,
-        repeats=list(repeats), error=error,
+        repeats=list(repeats), error=error, converted_leads=converted,
     )  # fmt: skip

@@ -23,11 +23,13 @@ from sfseg.segments.store import Store
 from sfseg.segments.store.models import Job, JobItem, new_job_id, utcnow
 
 __all__ = [
+    "CONVERTED_LEAD",
     "RESUMABLE_STATES",
     "ItemState",
     "JobNotFoundError",
     "JobState",
     "JobSummary",
+    "conversion_note",
     "count_outcomes",
     "create_job",
     "final_state",
@@ -61,6 +63,17 @@ _SUCCESS_OUTCOMES = frozenset(
 )
 
 
+# The reason kept on a successful item whose customer was a converted Lead: its Contact
+# became (or already was) the member instead.
+CONVERTED_LEAD = "converted_lead"
+
+
+def conversion_note(lead_id: str, contact_id: str) -> str:
+    """Return the message stating that a converted Lead was replaced by its Contact."""
+    # No semicolon: `load_items` splits the note from later text at the first "; ".
+    return f"Lead {lead_id} is converted, so its Contact {contact_id} is the member"
+
+
 class JobNotFoundError(LookupError):
     """No job in the store has the id given."""
 
@@ -85,6 +98,9 @@ class ItemState:
     # In memory only: a response arrived for the latest attempt. A row error worth a
     # retry leaves the item pending, but known not to be applied.
     answered: bool = False
+    # The `conversion_note` of a converted Lead's customer. A successful outcome keeps
+    # it, with reason `converted_lead`, so the replacement stays visible.
+    note: str | None = None
 
     @property
     def outcome_unknown(self) -> bool:
@@ -100,6 +116,9 @@ class ItemState:
         message: str | None = None,
         fields: Sequence[str] | None = None,
     ) -> None:
+        if self.note is not None and outcome in _SUCCESS_OUTCOMES:
+            reason = CONVERTED_LEAD
+            message = f"{self.note}; {message}" if message else self.note
         self.outcome = outcome
         self.reason = reason
         self.error_code = error_code
@@ -306,6 +325,7 @@ def _item_from_row(row: JobItem) -> ItemState:
         member_id=row.campaign_member_id,
         attempts=row.attempts,
         item_id=row.id,
+        note=row.message.partition("; ")[0] if row.reason == CONVERTED_LEAD and row.message else None,
     )
 
 

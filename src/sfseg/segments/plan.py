@@ -102,10 +102,14 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """A customer resolved to the Contact or Lead that becomes the member."""
+    """A customer resolved to the Contact or Lead that becomes the member.
+
+    `converted_from` is the id of the converted Lead this Contact replaced, if any.
+    """
 
     record_id: str
     sobject: str
+    converted_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,7 @@ class _Candidate:
     record_id: str
     sobject: str
     created: str
+    converted_from: str | None = None
 
 
 @dataclass(slots=True)
@@ -219,7 +220,7 @@ def _candidate(record: Mapping[str, Any], sobject: str, matches: _Matches) -> _C
         if not contact_id:
             return None
         matches.converted[record_id] = ids.to_18(str(contact_id))
-        return _Candidate(ids.to_18(str(contact_id)), CONTACT, created)
+        return _Candidate(ids.to_18(str(contact_id)), CONTACT, created, converted_from=record_id)
     return _Candidate(record_id, sobject, created)
 
 
@@ -323,7 +324,7 @@ def _resolve_one(
     if not candidates:
         return _NO_EMAIL_MATCH if kind is CustomerKind.EMAIL else _NO_VALUE_MATCH
     if len(candidates) == 1:
-        return Resolved(candidates[0].record_id, candidates[0].sobject)
+        return _resolved(candidates[0])
     if tie_break is None:
         listed = ", ".join(f"{c.sobject} {c.record_id}" for c in candidates)
         return Unresolved(
@@ -334,7 +335,11 @@ def _resolve_one(
         )
     ordered = sorted(candidates, key=lambda c: (c.created, c.record_id))
     pick = ordered[-1] if tie_break is TieBreak.NEWEST else ordered[0]
-    return Resolved(pick.record_id, pick.sobject)
+    return _resolved(pick)
+
+
+def _resolved(candidate: _Candidate) -> Resolved:
+    return Resolved(candidate.record_id, candidate.sobject, candidate.converted_from)
 
 
 def _resolve_contact_id(record_id: str, matches: _Matches) -> Resolved | Unresolved:
@@ -364,7 +369,7 @@ def _resolve_lead_id(record_id: str, matches: _Matches) -> Resolved | Unresolved
             "converted",
             f"Lead {record_id} was converted to Contact {contact_id}, which is deleted or not found",
         )
-    return Resolved(contact_id, CONTACT)
+    return Resolved(contact_id, CONTACT, converted_from=record_id)
 
 
 def _contact_alive(candidate: _Candidate, matches: _Matches) -> bool:
