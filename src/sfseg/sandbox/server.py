@@ -32,6 +32,11 @@ __all__ = ["SandboxInfo", "SandboxServer", "SandboxStartError", "run_sandbox"]
 # runs. A larger buffer lets the gateway send Salesforce's 414 and 431 itself.
 _MAX_REQUEST_HEAD_BYTES = 1024 * 1024
 _START_TIMEOUT_SECONDS = 30.0
+# Idle keep-alive connections stay open this long. With uvicorn's default of 5 s, the
+# server closed the connection just as simple-salesforce (1.12) sent its next Bulk API
+# poll, 5.001 s after the last one, so the poll read no response. requests' urllib3
+# reuses an idle connection however old it is, so the timeout must exceed any poll interval.
+_KEEP_ALIVE_SECONDS = 120
 _STOP_TIMEOUT_SECONDS = 10.0
 
 
@@ -136,6 +141,7 @@ class SandboxServer:
             log_config=None,
             access_log=False,
             h11_max_incomplete_event_size=_MAX_REQUEST_HEAD_BYTES,
+            timeout_keep_alive=_KEEP_ALIVE_SECONDS,
             timeout_graceful_shutdown=3,
             ssl_certfile=str(self._tls.cert_file) if self._tls else None,
             ssl_keyfile=str(self._tls.key_file) if self._tls else None,
