@@ -6,16 +6,16 @@ import datetime as dt
 import json
 import logging
 import os
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sfseg.salesforce.client import SalesforceClient
-from sfseg.salesforce.errors import SalesforceError
-from sfseg.salesforce.settings import ConnectionSettings
+if TYPE_CHECKING:
+    from sfseg.salesforce.client import SalesforceClient
+    from sfseg.salesforce.errors import SalesforceError
 
 __all__ = [
     "JsonOption",
@@ -87,8 +87,8 @@ def configure_logging(verbose: bool = False) -> None:
     those who ask, and the command reports the outcome itself.
     """
     root = logging.getLogger("sfseg")
-    for handler in [h for h in root.handlers if h.get_name() == _LOG_HANDLER_NAME]:
-        root.removeHandler(handler)
+    for previous in [h for h in root.handlers if h.get_name() == _LOG_HANDLER_NAME]:
+        root.removeHandler(previous)
     level_name = os.environ.get("SFSEG_LOG_LEVEL", "").strip().upper()
     handler: logging.Handler
     if not level_name and not verbose:
@@ -141,6 +141,12 @@ def open_client(profile: str | None, *, verbose: bool = False) -> SalesforceClie
     Also sets where log records go (`configure_logging(verbose)`).
     """
     configure_logging(verbose)
+    # The client (httpx, pydantic, PyJWT) is imported on first use so that commands
+    # that never connect, such as `sfseg --help` and `sfseg sandbox serve`, start faster.
+    from sfseg.salesforce.client import SalesforceClient
+    from sfseg.salesforce.errors import SalesforceError
+    from sfseg.salesforce.settings import ConnectionSettings
+
     try:
         settings = ConnectionSettings.load(profile)
         return SalesforceClient(settings)

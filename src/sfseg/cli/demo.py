@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sfseg.cli.common import JsonOption, console, err_console, print_json
 from sfseg.cli.failures import reported
 from sfseg.cli.render import preview_table, show_analysis, show_assign, show_created
-from sfseg.segments.criteria import preview
-from sfseg.segments.store import Store
+
+if TYPE_CHECKING:
+    from sfseg.segments.store import Store
 
 __all__ = ["demo_command", "register"]
 
@@ -49,6 +50,7 @@ def demo_command(
     import tempfile
 
     from sfseg.sandbox.server import run_sandbox
+    from sfseg.segments.store import Store
 
     steps: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="sfseg-demo-") as scratch:
@@ -86,6 +88,7 @@ def _run_demo(client: Any, store: Store, steps: dict[str, Any], *, quiet: bool) 
     from sfseg.segments.analyze import analyze_segment
     from sfseg.segments.assign import assign_customers
     from sfseg.segments.create import create_segment
+    from sfseg.segments.criteria import preview
 
     _step(quiet, 1, "preview the criteria (a rule document, target contacts and leads)")
     found = preview(client, DEMO_RULES)

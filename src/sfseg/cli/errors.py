@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -12,8 +12,9 @@ from rich.table import Table
 
 from sfseg.cli.common import JsonOption, console, fail, print_json
 from sfseg.cli.failures import open_store, reported
-from sfseg.segments.errorlog import ErrorRecord, list_errors
-from sfseg.segments.store import SegmentNotFoundError
+
+if TYPE_CHECKING:
+    from sfseg.segments.errorlog import ErrorRecord
 
 __all__ = ["errors_command", "parse_since", "register"]
 
@@ -60,6 +61,9 @@ def errors_command(
     as_json: JsonOption = False,
 ) -> None:
     """List the error log: every error sfseg caught, with its segment, job and customer."""
+    from sfseg.segments.errorlog import list_errors
+    from sfseg.segments.store import SegmentNotFoundError
+
     store = open_store()
     try:
         start = parse_since(since) if since else None

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.markup import escape
 
 from sfseg.cli.common import err_console, fail, fail_for
-from sfseg.salesforce.errors import SalesforceError
-from sfseg.segments.criteria import CriteriaError
-from sfseg.segments.errorlog import record_error
-from sfseg.segments.store import AmbiguousSegmentError, SegmentNotFoundError, Store
+
+if TYPE_CHECKING:
+    from sfseg.segments.criteria import CriteriaError
+    from sfseg.segments.store import Store
 
 __all__ = ["open_store", "reported"]
 
@@ -34,6 +34,11 @@ def _fail_criteria(error: CriteriaError) -> NoReturn:
 @contextmanager
 def reported(store: Store | None, operation: str, segment_id: str | None = None) -> Iterator[None]:
     """Turn the errors of a command into a message and exit status, and log them."""
+    # Imported here, not at the top, so that `sfseg --help` and the sandbox skip SQLAlchemy.
+    from sfseg.salesforce.errors import SalesforceError
+    from sfseg.segments.criteria import CriteriaError
+    from sfseg.segments.store import AmbiguousSegmentError, SegmentNotFoundError
+
     try:
         yield
     except (typer.Exit, typer.Abort):
@@ -52,12 +57,16 @@ def reported(store: Store | None, operation: str, segment_id: str | None = None)
 
 
 def _log(store: Store | None, operation: str, error: BaseException, segment_id: str | None) -> None:
+    from sfseg.segments.errorlog import record_error
+
     if store is not None:
         record_error(store, operation=operation, error=error, segment_id=segment_id)
 
 
 def open_store() -> Store:
     """Open the segments store at `SFSEG_DATABASE_URL` (or the default file), or exit with the cause."""
+    from sfseg.segments.store import Store
+
     try:
         return Store()
     except Exception as exc:  # a bad URL or an unreachable server: report, do not trace

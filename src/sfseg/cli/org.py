@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import webbrowser
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import keyring.errors
 import typer
 from rich.table import Table
 
@@ -20,12 +18,11 @@ from sfseg.cli.common import (
     open_client,
     print_json,
 )
-from sfseg.salesforce import profiles, secrets
-from sfseg.salesforce.client import SalesforceClient
-from sfseg.salesforce.errors import SalesforceError
-from sfseg.salesforce.settings import ConnectionSettings
-from sfseg.salesforce.weblogin import run_web_login
-from sfseg.soql import SoqlSyntaxError
+
+# The client package (httpx, pydantic, PyJWT, keyring) is imported inside the commands so
+# that `sfseg --help` and `sfseg sandbox serve` do not load it.
+if TYPE_CHECKING:
+    from sfseg.salesforce.client import SalesforceClient
 
 __all__ = ["register"]
 
@@ -44,6 +41,9 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def _client(profile: str | None) -> Iterator[SalesforceClient]:
     """Open a client and turn Salesforce and SOQL errors into a message and exit status 1."""
+    from sfseg.salesforce.errors import SalesforceError
+    from sfseg.soql import SoqlSyntaxError
+
     client = open_client(profile)
     try:
         yield client
@@ -71,6 +71,13 @@ def login(
 
     The refresh token goes to the system keyring; profiles.toml gets the hosts and client id.
     """
+    import keyring.errors
+
+    from sfseg.salesforce import profiles, secrets
+    from sfseg.salesforce.errors import SalesforceError
+    from sfseg.salesforce.settings import ConnectionSettings
+    from sfseg.salesforce.weblogin import run_web_login
+
     name = profile or profiles.DEFAULT_PROFILE
     overrides: dict[str, Any] = {"flow": "web"}
     if login_url:
@@ -107,6 +114,8 @@ def login(
 
 
 def _profile_exists(profile: str | None) -> bool:
+    from sfseg.salesforce import profiles
+
     return profile is not None and profile in profiles.list_profiles()
 
 
@@ -114,12 +123,17 @@ def _show_url(url: str, open_browser: bool) -> None:
     err_console.print("Open this URL to sign in:", highlight=False)
     err_console.print(url, highlight=False, soft_wrap=True)
     if open_browser:
+        import webbrowser
+
         webbrowser.open(url)
 
 
 @profiles_app.command("list")
 def profiles_list(json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the saved profiles."""
+    from sfseg.salesforce import profiles
+    from sfseg.salesforce.errors import SalesforceError
+
     try:
         saved = profiles.list_profiles()
     except SalesforceError as exc:
@@ -139,6 +153,9 @@ def profiles_show(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one profile's settings as the client sees them; secrets show only as set or not."""
+    from sfseg.salesforce.errors import SalesforceError
+    from sfseg.salesforce.settings import ConnectionSettings
+
     try:
         settings = ConnectionSettings.load(name)
     except SalesforceError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -26,11 +26,13 @@ from sfseg.cli.common import (
 from sfseg.cli.errors import parse_since
 from sfseg.cli.failures import open_store, reported
 from sfseg.cli.render import preview_table, show_analysis, show_created
-from sfseg.salesforce.errors import SalesforceError
-from sfseg.segments.criteria import CriteriaKind, Target, preview
-from sfseg.segments.errorlog import record_error
-from sfseg.segments.segment import SegmentInfo
-from sfseg.segments.store import Store
+
+# The store, the criteria and the client are imported inside the commands so that
+# `sfseg --help` and `sfseg sandbox serve` do not load SQLAlchemy, Alembic or httpx.
+if TYPE_CHECKING:
+    from sfseg.segments.criteria import CriteriaKind, Target
+    from sfseg.segments.segment import SegmentInfo
+    from sfseg.segments.store import Store
 
 # `parse_since` lives in sfseg.cli.errors and stays importable from here for existing callers.
 __all__ = ["parse_since", "register", "segments_app"]
@@ -106,6 +108,8 @@ def preview_command(
     profile: ProfileOption = None,
 ) -> None:
     """Check criteria against the org and count the matches per object (SELECT COUNT())."""
+    from sfseg.segments.criteria import preview
+
     text, kind = _criteria(where, soql, rules)
     chosen = _target(target)
     store = open_store()
@@ -248,6 +252,8 @@ def _segments_table(segments: list[SegmentInfo]) -> Table:
 @segments_app.command("list")
 def list_command(as_json: JsonOption = False) -> None:
     """List the segments in the store (no Salesforce call)."""
+    from sfseg.segments.segment import SegmentInfo
+
     store = open_store()
     segments = [SegmentInfo.from_row(row) for row in store.list_segments()]
     if as_json:
@@ -266,6 +272,7 @@ def show_command(
 ) -> None:
     """Show a segment, its criteria, SOQL, statuses and recent jobs (no Salesforce call)."""
     from sfseg.segments import jobs
+    from sfseg.segments.segment import SegmentInfo
 
     store = open_store()
     with reported(None, "segments.show"):
@@ -311,6 +318,10 @@ def delete_command(
     profile: ProfileOption = None,
 ) -> None:
     """Delete a segment: its Campaign (with its members) in Salesforce, then the stored segment."""
+    from sfseg.salesforce.errors import SalesforceError
+    from sfseg.segments.errorlog import record_error
+    from sfseg.segments.segment import SegmentInfo
+
     store = open_store()
     with reported(store, "segments.delete"):
         info = SegmentInfo.from_row(store.get_segment(segment))
