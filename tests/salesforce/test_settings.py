@@ -85,8 +85,8 @@ def test_jwt_audience_default(login_url: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"flow": "jwt", "client_id": "a", "login_url": "https://login.salesforce.com"}, "setting username is missing"),
-        ({"flow": "client_credentials", "login_url": "https://a.my.salesforce.com"}, "setting client_id is missing"),
+        ({"flow": "jwt", "client_id": "a", "login_url": "https://login.salesforce.com", "private_key_file": "k"}, "setting username is missing"),
+        ({"flow": "client_credentials", "login_url": "https://a.my.salesforce.com", "client_secret": "s"}, "setting client_id is missing"),
         ({"flow": "refresh_token", "client_id": "a", "login_url": "https://a.my.salesforce.com"}, "setting refresh_token is missing"),
         ({"flow": "access_token", "access_token": "x"}, "setting instance_url is missing"),
     ],
@@ -96,6 +96,40 @@ def test_missing_settings_named(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message) as raised:
         _check(**values)
     assert "SFSEG_" in str(raised.value)
+
+
+def test_every_missing_setting_named_at_once() -> None:
+    """With nothing set, one error names each setting the flow needs and its variable."""
+    with pytest.raises(ConfigurationError) as raised:
+        _check(flow="client_credentials")
+    text = str(raised.value)
+    assert "settings client_id, client_secret, instance_url are missing" in text
+    for variable in ("SFSEG_CLIENT_ID", "SFSEG_CLIENT_SECRET", "SFSEG_INSTANCE_URL"):
+        assert variable in text
+
+
+def test_missing_host_names_instance_url() -> None:
+    """A missing host is reported as the instance URL, the one setting most users have."""
+    with pytest.raises(ConfigurationError, match="setting instance_url is missing") as raised:
+        _check(**CC)
+    assert raised.value.hint is not None
+    assert "SFSEG_INSTANCE_URL" in raised.value.hint
+
+
+def test_missing_ca_file_named(tmp_path: Any) -> None:
+    """A CA file that does not exist is named with its directory and the variable to fix."""
+    missing = tmp_path / "nonexistent.pem"
+    with pytest.raises(ConfigurationError, match="CA file .*nonexistent.pem' not found") as raised:
+        _check(login_url="https://a.my.salesforce.com", ca_file=str(missing), **CC)
+    assert raised.value.hint is not None
+    assert "SFSEG_CA_FILE" in raised.value.hint
+
+
+def test_relative_ca_file_shows_directory(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative CA path is reported with the directory it was looked up in."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigurationError, match=f"relative to {tmp_path}"):
+        _check(login_url="https://a.my.salesforce.com", ca_file="sandbox-ca.pem", **CC)
 
 
 def test_checked_before_any_request() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -167,8 +168,7 @@ class ConnectionSettings(BaseModel):
         """Base URL of the OAuth endpoints: the login URL, else the instance URL."""
         url = self.login_url or self.instance_url
         if not url:
-            setting = "login_url"
-            raise _missing(setting, "the org's My Domain, such as https://acme.my.salesforce.com")
+            raise _missing_error([_HOST])
         return url.rstrip("/")
 
     @property
@@ -191,6 +191,12 @@ class ConnectionSettings(BaseModel):
             if url:
                 _check_url(setting, url)
         flow = self.resolved_flow
+        missing = [(setting, example) for setting, example in _FLOW_NEEDS[flow] if not getattr(self, setting)]
+        if flow != "access_token" and not (self.login_url or self.instance_url):
+            missing.append(_HOST)
+        if missing:
+            raise _missing_error(missing)
+        _check_ca_file(self.ca_file)
         _FLOW_CHECKS[flow](self)
 
     def public_values(self) -> dict[str, Any]:
@@ -212,21 +218,36 @@ def _describe_errors(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _missing(setting: str, example: str) -> ConfigurationError:
-    variable = ENV_VARIABLES.get(setting, "")
-    msg = f"setting {setting} is missing"
-    return ConfigurationError(msg, hint=f"set {setting} in the profile or {variable} to {example}")
+#: The host a flow needs when neither URL is set: the instance URL is the one
+#: most users have (the sandbox and My Domain serve OAuth on it too).
+_HOST = ("instance_url", "the org's URL, such as https://acme.my.salesforce.com (or login_url for a separate login host)")
 
 
-def _require(settings: ConnectionSettings, setting: str, example: str) -> None:
-    if not getattr(settings, setting):
-        raise _missing(setting, example)
+def _missing_error(missing: list[tuple[str, str]]) -> ConfigurationError:
+    """Build one error that names every missing setting, its variable and an example value."""
+    if len(missing) == 1:
+        setting, example = missing[0]
+        msg = f"setting {setting} is missing"
+        return ConfigurationError(msg, hint=f"set {ENV_VARIABLES[setting]} (or {setting} in the profile) to {example}")
+    names = ", ".join(setting for setting, _ in missing)
+    msg = f"settings {names} are missing"
+    wanted = "; ".join(f"{ENV_VARIABLES[setting]}: {example}" for setting, example in missing)
+    return ConfigurationError(msg, hint=f"set these variables (or the settings in the profile): {wanted}")
 
 
-def _require_host(settings: ConnectionSettings) -> None:
-    if not (settings.login_url or settings.instance_url):
-        setting = "login_url"
-        raise _missing(setting, "the org's My Domain, such as https://acme.my.salesforce.com")
+def _check_ca_file(ca_file: str | None) -> None:
+    """Require a readable CA file; a relative path is read from the current directory."""
+    if not ca_file:
+        return
+    path = Path(ca_file)
+    where = f"{ca_file!r}" if path.is_absolute() else f"{ca_file!r} (relative to {os.getcwd()})"
+    hint = "set SFSEG_CA_FILE (or ca_file in the profile) to the absolute path of the CA certificate (PEM)"
+    if not path.is_file():
+        msg = f"CA file {where} not found"
+        raise ConfigurationError(msg, hint=hint)
+    if not os.access(path, os.R_OK):
+        msg = f"CA file {where} cannot be read"
+        raise ConfigurationError(msg, hint=hint)
 
 
 def _check_url(setting: str, url: str) -> None:
@@ -246,8 +267,6 @@ def _is_sandbox_host(url: str) -> bool:
 
 
 def _check_client_credentials(settings: ConnectionSettings) -> None:
-    _require(settings, "client_id", "the Connected App's consumer key")
-    _require(settings, "client_secret", "the Connected App's consumer secret (or store it in the keyring)")
     host = (urlsplit(settings.token_host_url).hostname or "").lower()
     if host in GENERIC_LOGIN_HOSTS:
         setting = "login_url" if settings.login_url else "instance_url"
@@ -256,9 +275,6 @@ def _check_client_credentials(settings: ConnectionSettings) -> None:
 
 
 def _check_jwt(settings: ConnectionSettings) -> None:
-    _require(settings, "client_id", "the Connected App's consumer key")
-    _require(settings, "username", "the Salesforce username the token is issued for")
-    _require(settings, "private_key_file", "the path of the PEM private key whose certificate the app holds")
     host_url = settings.token_host_url
     audience = (settings.audience or "").rstrip("/")
     if audience not in (PRODUCTION_AUDIENCE, SANDBOX_AUDIENCE) or _is_loopback_url(host_url):
@@ -269,20 +285,8 @@ def _check_jwt(settings: ConnectionSettings) -> None:
         raise ConfigurationError(msg, hint=f"set SFSEG_AUDIENCE to {expected} (sandboxes use {SANDBOX_AUDIENCE}, production {PRODUCTION_AUDIENCE})")
 
 
-def _check_refresh_token(settings: ConnectionSettings) -> None:
-    _require(settings, "client_id", "the Connected App's consumer key")
-    _require(settings, "refresh_token", "a refresh token (run `sfseg login` to store one in the keyring)")
-    _require_host(settings)
-
-
-def _check_web(settings: ConnectionSettings) -> None:
-    _require(settings, "client_id", "the Connected App's consumer key")
-    _require_host(settings)
-
-
-def _check_access_token(settings: ConnectionSettings) -> None:
-    _require(settings, "access_token", "a session id, such as the one `sf org display` prints")
-    _require(settings, "instance_url", "the org's instance URL, such as https://acme.my.salesforce.com")
+def _check_nothing_more(settings: ConnectionSettings) -> None:
+    """Accept the settings: this flow needs only the ones `_FLOW_NEEDS` lists."""
 
 
 def _is_loopback_url(url: str) -> bool:
@@ -292,7 +296,31 @@ def _is_loopback_url(url: str) -> bool:
 _FLOW_CHECKS = {
     "client_credentials": _check_client_credentials,
     "jwt": _check_jwt,
-    "refresh_token": _check_refresh_token,
-    "web": _check_web,
-    "access_token": _check_access_token,
+    "refresh_token": _check_nothing_more,
+    "web": _check_nothing_more,
+    "access_token": _check_nothing_more,
+}
+
+_CLIENT_ID = ("client_id", "the Connected App's consumer key")
+
+#: Settings each flow needs, in the order they are reported.
+_FLOW_NEEDS: dict[Flow, tuple[tuple[str, str], ...]] = {
+    "client_credentials": (
+        _CLIENT_ID,
+        ("client_secret", "the Connected App's consumer secret (or store it in the keyring)"),
+    ),
+    "jwt": (
+        _CLIENT_ID,
+        ("username", "the Salesforce username the token is issued for"),
+        ("private_key_file", "the path of the PEM private key whose certificate the app holds"),
+    ),
+    "refresh_token": (
+        _CLIENT_ID,
+        ("refresh_token", "a refresh token (run `sfseg login` to store one in the keyring)"),
+    ),
+    "web": (_CLIENT_ID,),
+    "access_token": (
+        ("access_token", "a session id, such as the one `sf org display` prints"),
+        ("instance_url", "the org's instance URL, such as https://acme.my.salesforce.com"),
+    ),
 }
