@@ -129,3 +129,33 @@ def test_every_table_row_reachable() -> None:
         example_status = status or 400
         example_text = text or "example message"
         assert errors.error_class(example_status, code, example_text) is expected, (status, code, text)
+
+
+def test_certificate_failure_found_in_chain() -> None:
+    """A failed certificate check wrapped by httpx becomes a CertificateError that is never retried."""
+    import ssl
+
+    from sfseg.salesforce.errors import CertificateError, certificate_error
+    from sfseg.salesforce.retry import should_retry
+
+    cause = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed certificate")
+    try:
+        try:
+            raise cause
+        except ssl.SSLError as exc:
+            raise httpx.ConnectError("handshake failed") from exc
+    except httpx.ConnectError as wrapped:
+        error = certificate_error(wrapped, "https://127.0.0.1:8443/services/oauth2/token", method="POST", path="/services/oauth2/token")
+
+    assert isinstance(error, CertificateError)
+    assert "the TLS certificate of 127.0.0.1 could not be verified" in str(error)
+    assert error.hint is not None and "SFSEG_CA_FILE" in error.hint
+    assert not should_retry(error, 1)
+
+
+def test_refused_connection_is_not_a_certificate_error() -> None:
+    """A plain connection failure stays a transport error, retried as before."""
+    from sfseg.salesforce.errors import certificate_error
+
+    refused = httpx.ConnectError("[Errno 111] Connection refused")
+    assert certificate_error(refused, "https://127.0.0.1:1", method="GET", path="/") is None

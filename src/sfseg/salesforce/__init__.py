@@ -12,6 +12,7 @@ from sfseg.salesforce.composite import CompositeBuilder, CompositeSubresponse
 from sfseg.salesforce.describe import FieldDescribe, PicklistValue, SObjectDescribe
 from sfseg.salesforce.errors import (
     AuthenticationError,
+    CertificateError,
     ConcurrencyLimitError,
     ConfigurationError,
     DuplicateValueError,
@@ -45,6 +46,7 @@ from sfseg.salesforce.usage import ApiUsage
 __all__ = [
     "ApiUsage",
     "AuthenticationError",
+    "CertificateError",
     "Collections",
     "CompositeBuilder",
     "CompositeSubresponse",

@@ -22,6 +22,7 @@ from sfseg.salesforce.errors import (
     AuthenticationError,
     ConfigurationError,
     TransportError,
+    certificate_error,
     parse_error_body,
 )
 from sfseg.salesforce.settings import ConnectionSettings
@@ -134,6 +135,9 @@ def _post_token(http: httpx.Client, settings: ConnectionSettings, form: dict[str
     try:
         response = http.post(url, data=form)
     except httpx.HTTPError as exc:
+        cert_error = certificate_error(exc, url, method="POST", path=TOKEN_PATH)
+        if cert_error is not None:
+            raise cert_error from exc
         msg = f"token request to {settings.token_host_url} failed: {type(exc).__name__}"
         raise TransportError(msg, method="POST", path=TOKEN_PATH, hint="check login_url and the network") from exc
     logger.info(

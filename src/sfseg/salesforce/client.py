@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,6 +30,7 @@ from sfseg.salesforce.errors import (
     SessionExpiredError,
     TransportError,
     WriteOutcomeUnknownError,
+    certificate_error,
     error_from_response,
 )
 from sfseg.salesforce.logs import MAX_LOGGED_BODY, logger, redact
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from sfseg.salesforce.reports import Reports  # type: ignore[import-not-found,unused-ignore]
     from sfseg.soql import ast
 
-__all__ = ["SalesforceClient"]
+__all__ = ["SalesforceClient", "tls_verify"]
 
 # Connection failures that happen before a byte of the request reached the
 # server: replaying after them can never duplicate a write.
@@ -85,12 +87,7 @@ class SalesforceClient:
         settings.check()
         self.settings = settings
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=settings.timeout,
-            verify=settings.ca_file or True,
-            limits=httpx.Limits(max_connections=settings.max_in_flight, max_keepalive_connections=settings.max_in_flight),
-        )
+        self._http = _http_client(settings, transport)
         self._tokens = TokenManager(
             self._http, settings, on_refresh_token=store_refresh_token or self._store_refresh_token
         )
@@ -251,7 +248,8 @@ class SalesforceClient:
             try:
                 response = self._http.request(method, url, params=params, content=body, headers=send_headers)
             except httpx.HTTPError as exc:
-                raise _transport_error(exc, method, path, replay_safe) from exc
+                cert_error = certificate_error(exc, url, method=method, path=_path_only(path))
+                raise (cert_error or _transport_error(exc, method, path, replay_safe)) from exc
         _release_stream(response)
         elapsed_ms = (time.perf_counter() - started) * 1000
 
@@ -409,11 +407,14 @@ class SalesforceClient:
 
         return QueryResult(self, soql, include_deleted=True, batch_size=batch_size)
 
-    def count(self, soql: str | ast.Query) -> int:
-        """Count the rows a query matches with `SELECT COUNT()` (one API call)."""
+    def count(self, soql: str | ast.Query, *, include_deleted: bool = False) -> int:
+        """Count the rows a query matches with `SELECT COUNT()` (one API call).
+
+        With `include_deleted`, deleted and archived rows count too (`/queryAll`).
+        """
         from sfseg.salesforce.query import count
 
-        return count(self, soql)
+        return count(self, soql, include_deleted=include_deleted)
 
     def query_in(
         self, soql: str | ast.Query, field: str, values: Iterable[Any], *, via_composite: bool = False
@@ -477,6 +478,32 @@ def _loggable(body: bytes | None) -> str:
     if not body:
         return ""
     return redact(body[: MAX_LOGGED_BODY * 4].decode("utf-8", "replace"))
+
+
+def _http_client(settings: ConnectionSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
+    return httpx.Client(
+        transport=transport,
+        timeout=settings.timeout,
+        verify=tls_verify(settings),
+        limits=httpx.Limits(max_connections=settings.max_in_flight, max_keepalive_connections=settings.max_in_flight),
+    )
+
+
+def tls_verify(settings: ConnectionSettings) -> ssl.SSLContext | bool:
+    """The `verify` value for httpx: a context trusting `ca_file` when set, else the system CAs.
+
+    Raises:
+        ConfigurationError: the CA file cannot be read or contains no PEM certificate.
+    """
+    if not settings.ca_file:
+        return True
+    try:
+        return ssl.create_default_context(cafile=settings.ca_file)
+    except (ssl.SSLError, OSError) as exc:
+        msg = f"CA file {settings.ca_file!r} could not be loaded ({type(exc).__name__})"
+        raise ConfigurationError(
+            msg, hint="set SFSEG_CA_FILE (or ca_file in the profile) to a CA certificate in PEM form"
+        ) from exc
 
 
 def _path_only(path: str) -> str:

@@ -4,6 +4,7 @@ Exception tree::
 
     SalesforceError
      ├── ConfigurationError          settings rejected before any request
+     │    └── CertificateError           the server's TLS certificate failed verification
      ├── InvalidRecordError          a record value rejected before sending (NaN, infinity)
      ├── TransportError              timeout, connection refused or dropped
      │    └── WriteOutcomeUnknownError   a write was sent but no answer came back
@@ -46,6 +47,7 @@ __all__ = [
     "ERROR_TABLE",
     "AuthenticationError",
     "ConcurrencyLimitError",
+    "CertificateError",
     "ConfigurationError",
     "DuplicateValueError",
     "ErrorDetail",
@@ -140,6 +142,31 @@ class SalesforceError(Exception):
 
 class ConfigurationError(SalesforceError, ValueError):
     """A connection setting is missing or invalid; raised before any request."""
+
+
+class CertificateError(ConfigurationError):
+    """The server's TLS certificate could not be verified against the trusted CAs.
+
+    Not transient: the same request fails the same way until the CA file is set,
+    so it is never retried.
+    """
+
+
+def certificate_error(exc: BaseException, url: str, *, method: str, path: str) -> CertificateError | None:
+    """A `CertificateError` when `exc` (or an exception it wraps) is a failed certificate check."""
+    import ssl
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            host = httpx.URL(url).host if "://" in url else url
+            msg = f"the TLS certificate of {host} could not be verified"
+            return CertificateError(
+                msg, method=method, path=path,
+                hint="set SFSEG_CA_FILE (or ca_file in the profile) to the CA certificate (PEM) that signed it, such as the sandbox's CA file",
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class InvalidRecordError(SalesforceError, ValueError):

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from sfseg.salesforce.auth import Token, authorization_code_grant
+from sfseg.salesforce.client import tls_verify
 from sfseg.salesforce.errors import AuthenticationError
 from sfseg.salesforce.settings import ConnectionSettings
 
@@ -136,7 +137,7 @@ def run_web_login(
         server.shutdown()
         server.server_close()
     code = _code_from(callback.params, state)
-    with httpx.Client(transport=transport, verify=settings.ca_file or True, timeout=settings.timeout) as token_http:
+    with httpx.Client(transport=transport, verify=tls_verify(settings), timeout=settings.timeout) as token_http:
         return authorization_code_grant(token_http, settings, code=code, code_verifier=pkce.verifier, redirect_uri=redirect_uri)
 
 
