@@ -8,6 +8,10 @@ import re
 __all__ = ["MAX_LOGGED_BODY", "logger", "redact"]
 
 logger = logging.getLogger("sfseg.salesforce")
+# A library configures no output: without this handler, Python's last-resort handler
+# would print WARNING records (such as scheduled retries) to a user's terminal.
+# Applications choose where records go (the CLI: stderr with --verbose or SFSEG_LOG_LEVEL).
+logger.addHandler(logging.NullHandler())
 
 #: Bodies logged at DEBUG are cut to this many characters.
 MAX_LOGGED_BODY = 1_000
