@@ -118,3 +118,21 @@ def test_serve_reports_bad_fault_file(tmp_path: Path) -> None:
     assert "cannot read the fault file" in missing.output
     assert invalid.exit_code == 1
     assert "'NOPE' is not a fault kind" in invalid.output
+
+
+def test_relative_ca_file_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative --ca-file is stored absolute, so clients in other directories find it."""
+    from sfseg.sandbox.config import SandboxConfig
+
+    monkeypatch.chdir(tmp_path)
+    config = SandboxConfig(tls=True, ca_file=Path("sandbox-ca.pem"), seed="empty")
+    assert config.ca_file == tmp_path / "sandbox-ca.pem"
+
+
+def test_serve_help_shows_flags_without_types() -> None:
+    """Flags show no value type in help, and defaults are not cut at 80 columns."""
+    result = CliRunner().invoke(app, ["sandbox", "serve", "--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert "<bool>" not in result.output
+    assert "[default: sfseg-sandbox-client]" in result.output
+    assert "…" not in result.output

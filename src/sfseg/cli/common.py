@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from sfseg.salesforce.client import SalesforceClient
     from sfseg.salesforce.errors import SalesforceError
 
@@ -28,6 +29,7 @@ __all__ = [
     "fail",
     "fail_for",
     "open_client",
+    "plural",
     "print_json",
 ]
 
@@ -45,6 +47,27 @@ def _stdout_console() -> Console:
     return out
 
 
+def _hide_flag_types() -> None:
+    """Show no `<bool>` type next to on/off flags in `--help`.
+
+    Typer prints each option's value type in help, flags included, so `--json <bool>`
+    reads as if the flag took a value. A flag takes none, so its type cell stays empty.
+    Every CLI area imports this module, so the change covers the whole `sfseg` help.
+    """
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_sfseg_hides_flags", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._sfseg_hides_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign,assignment]
+
+
+_hide_flag_types()
 console = _stdout_console()
 err_console = Console(stderr=True)
 
@@ -104,6 +127,12 @@ def configure_logging(verbose: bool = False) -> None:
             root.setLevel(level)
     handler.set_name(_LOG_HANDLER_NAME)
     root.addHandler(handler)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 row`, `2 rows`: the count with the noun in the matching number."""
+    noun = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count:,} {noun}"
 
 
 def _json_default(value: Any) -> str:

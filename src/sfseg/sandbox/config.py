@@ -88,6 +88,10 @@ class SandboxConfig:
     password_generated: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
+        if self.ca_file is not None:
+            # The ready file and the banner give this path to clients that run in
+            # other directories, where a relative path would name no file.
+            self.ca_file = self.ca_file.expanduser().absolute()
         if not self.client_secret:
             self.client_secret = _generated_secret()
             self.secret_generated = True
