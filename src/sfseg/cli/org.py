@@ -11,11 +11,14 @@ from rich.table import Table
 
 from sfseg.cli.common import (
     ProfileOption,
+    VerboseOption,
+    add_key_column,
     console,
     err_console,
     fail,
     fail_for,
     open_client,
+    plural,
     print_json,
 )
 
@@ -39,12 +42,12 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def _client(profile: str | None) -> Iterator[SalesforceClient]:
+def _client(profile: str | None, verbose: bool = False) -> Iterator[SalesforceClient]:
     """Open a client and turn Salesforce and SOQL errors into a message and exit status 1."""
     from sfseg.salesforce.errors import SalesforceError
     from sfseg.soql import SoqlSyntaxError
 
-    client = open_client(profile)
+    client = open_client(profile, verbose=verbose)
     try:
         yield client
     except SalesforceError as exc:
@@ -141,7 +144,21 @@ def profiles_list(json_output: Annotated[bool, typer.Option("--json", help="Prin
     if json_output:
         print_json(saved)
         return
-    table = Table("Profile", "Instance URL", "Flow", "Client id", title=str(profiles.profiles_path()))
+    path = profiles.profiles_path()
+    if not saved:
+        where = str(path) if path.exists() else f"{path} (not created yet)"
+        err_console.print(f"No profiles in {where}.", highlight=False, soft_wrap=True)
+        err_console.print(
+            "Run `sfseg login` to sign in and save one, or set SFSEG_INSTANCE_URL, SFSEG_CLIENT_ID and "
+            "SFSEG_CLIENT_SECRET to connect without a profile.",
+            highlight=False, soft_wrap=True,
+        )
+        return
+    table = Table(title=str(path))
+    add_key_column(table, "Profile", min_width=7)
+    add_key_column(table, "Instance URL", min_width=12)
+    table.add_column("Flow")
+    add_key_column(table, "Client id", min_width=9)
     for name, values in sorted(saved.items()):
         table.add_row(name, values.get("instance_url", ""), values.get("flow", ""), values.get("client_id", ""))
     console.print(table)
@@ -179,11 +196,12 @@ def query(
     count_only: Annotated[bool, typer.Option("--count", help="Print only the number of matching rows.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     profile: ProfileOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
-    """Run a SOQL query and print every row (all pages)."""
-    with _client(profile) as client:
+    """Run a SOQL query and print every row (all pages); a `SELECT COUNT()` query prints its count."""
+    with _client(profile, verbose) as client:
         if count_only:
-            total = client.count(soql)
+            total = client.count(soql, include_deleted=include_deleted)
             if json_output:
                 print_json({"totalSize": total})
             else:
@@ -194,8 +212,33 @@ def query(
         if json_output:
             print_json({"totalSize": result.total_size, "records": rows, "apiCalls": client.api_calls})
             return
+        calls = plural(client.api_calls, "API call")
+        if _is_bare_count(soql):
+            # COUNT() without a field returns no rows, only totalSize.
+            console.print(result.total_size)
+            err_console.print(calls, highlight=False)
+            return
+        if not rows:
+            err_console.print(f"No rows match, {calls}.", highlight=False)
+            hint = "Check the WHERE clause" + ("." if include_deleted else ", or add --all to include deleted rows.")
+            err_console.print(hint, highlight=False)
+            return
         _print_rows(rows)
-        err_console.print(f"{len(rows)} rows, {client.api_calls} API calls", highlight=False)
+        err_console.print(f"{plural(len(rows), 'row')}, {calls}", highlight=False)
+
+
+def _is_bare_count(soql: str) -> bool:
+    """Tell whether the query is `SELECT COUNT() FROM ...`, whose result is totalSize alone."""
+    from sfseg.soql import SoqlSyntaxError, ast, parse
+
+    try:
+        parsed = parse(soql)
+    except SoqlSyntaxError:
+        return False
+    if len(parsed.select) != 1 or not isinstance(parsed.select[0], ast.SelectField):
+        return False
+    expression = parsed.select[0].expression
+    return isinstance(expression, ast.FunctionCall) and expression.name.upper() == "COUNT" and not expression.args
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -216,19 +259,35 @@ def _print_rows(rows: list[dict[str, Any]]) -> None:
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
-    table = Table(*columns)
+    table = Table()
+    for column in columns:
+        if _holds_ids(column, rows):
+            add_key_column(table, column)
+        else:
+            table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     console.print(table)
+
+
+def _holds_ids(column: str, rows: list[dict[str, Any]]) -> bool:
+    """Id and reference columns: `Id`, `...Id`, or values that look like Salesforce ids."""
+    from sfseg.soql.ids import is_salesforce_id
+
+    if column == "Id" or column.endswith("Id"):
+        return True
+    values = [row.get(column) for row in rows[:20] if row.get(column)]
+    return bool(values) and all(isinstance(v, str) and is_salesforce_id(v) for v in values)
 
 
 def describe(
     sobject: Annotated[str, typer.Argument(help="Object API name, such as Contact.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     profile: ProfileOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Show an object's fields: type, length, and whether each can be filtered and grouped."""
-    with _client(profile) as client:
+    with _client(profile, verbose) as client:
         described = client.describe(sobject)
     fields = sorted(described.fields.values(), key=lambda f: f.name)
     if json_output:
@@ -247,7 +306,12 @@ def describe(
             }
         )
         return
-    table = Table("Field", "Type", "Length", "Filterable", "Groupable", "References", title=f"{described.name} ({described.label})")
+    table = Table(title=f"{described.name} ({described.label})")
+    # API names are what the reader came for: the column fits the longest one.
+    add_key_column(table, "Field", min_width=max((len(f.name) for f in fields), default=5))
+    for header in ("Type", "Length", "Filterable", "Groupable"):
+        table.add_column(header)
+    add_key_column(table, "References", min_width=10)
     for f in fields:
         table.add_row(f.name, f.type, str(f.length or ""), _yes(f.filterable), _yes(f.groupable), ", ".join(f.reference_to))
     console.print(table)
@@ -260,9 +324,10 @@ def _yes(flag: bool) -> str:
 def limits(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     profile: ProfileOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Show the org's daily API allowance (used and left) and the calls this command made."""
-    with _client(profile) as client:
+    with _client(profile, verbose) as client:
         data = client.limits()
         usage = client.api_usage
         calls = client.api_calls
@@ -270,7 +335,10 @@ def limits(
     if json_output:
         print_json({"dailyApiRequests": daily, "apiCallsMade": calls, "limits": data})
         return
-    table = Table("Limit", "Max", "Remaining", title="Org limits")
+    table = Table(title="Org limits")
+    add_key_column(table, "Limit", min_width=max((len(name) for name in data), default=5))
+    table.add_column("Max", justify="right")
+    table.add_column("Remaining", justify="right")
     for name, value in sorted(data.items()):
         if isinstance(value, dict) and "Max" in value:
             table.add_row(name, str(value["Max"]), str(value.get("Remaining", "")))

@@ -104,12 +104,16 @@ class QueryResult(Iterator[dict[str, Any]]):
             self.pages += 1
 
 
-def count(client: SalesforceClient, soql: str | ast.Query) -> int:
-    """Rows a query matches, through `SELECT COUNT()` on its FROM and WHERE."""
+def count(client: SalesforceClient, soql: str | ast.Query, *, include_deleted: bool = False) -> int:
+    """Rows a query matches, through `SELECT COUNT()` on its FROM and WHERE.
+
+    With `include_deleted`, deleted and archived rows count too (`/queryAll`).
+    """
     from sfseg import soql as soql_layer
 
     text = soql_layer.render(soql_layer.builder.count_query(_as_query(soql)))
-    page = client.get_json(client.data_path("query/"), params={"q": text})
+    resource = "queryAll/" if include_deleted else "query/"
+    page = client.get_json(client.data_path(resource), params={"q": text})
     return int(page["totalSize"])
 
 
