@@ -7,7 +7,11 @@ import json
 
 import pytest
 
+from sfseg.segments.create import CampaignFieldError, SegmentExistsError
+from sfseg.segments.criteria.problems import CriteriaError
+from sfseg.segments.customers import InputError
 from sfseg.segments.errorlog import list_errors, record_error, redact
+from sfseg.segments.jobs import JobNotFoundError
 from sfseg.segments.store import Store
 
 
@@ -104,3 +108,14 @@ def test_line_written_when_store_fails(store: Store) -> None:
     assert record.id is None
     line = json.loads(store.errors_path.read_text(encoding="utf-8"))
     assert line["message"] == "lost row"
+
+
+def test_user_input_errors_not_logged(store: Store) -> None:
+    """Errors in the user's own input (criteria, names, files, job ids) stay out of the log."""
+    for error in (CriteriaError([]), SegmentExistsError("taken"), InputError("no file"),
+                  JobNotFoundError("job 'x' not found"), CampaignFieldError("dates")):  # fmt: skip
+        assert record_error(store, operation="typo", error=error) is None
+    logged = record_error(store, operation="analyze", error=ValueError("bad field"))
+
+    assert [row.message for row in list_errors(store)] == ["bad field"]
+    assert logged is not None

@@ -1,5 +1,9 @@
 """The error log: every error sfseg catches and does not re-raise.
 
+Errors in what the user typed (criteria, names, options, customer files) are left
+out: the command reports them at once, and logging them would bury the API failures
+that the log is for. Such an exception class sets `user_input = True`.
+
 Each error becomes one `error_log` row in the store and one JSON line in
 `errors.jsonl` beside the database (the data directory for PostgreSQL). The JSON line
 is written even when the database write fails, so the log survives a broken store.
@@ -23,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import ErrorLogEntry, utcnow
 
-__all__ = ["ErrorRecord", "list_errors", "record_error", "redact"]
+__all__ = ["ErrorRecord", "is_user_input", "list_errors", "record_error", "redact"]
 
 logger = logging.getLogger("sfseg.segments")
 
@@ -128,6 +132,11 @@ def _append_line(store: Store, record: ErrorRecord) -> None:
             handle.write(line + "\n")
 
 
+def is_user_input(error: BaseException | str) -> bool:
+    """Return True for an error in the user's own input, which the log leaves out."""
+    return getattr(type(error), "user_input", False) is True
+
+
 def record_error(
     store: Store,
     *,
@@ -139,13 +148,16 @@ def record_error(
     attempt: int = 1,
     http_status: int | None = None,
     error_code: str | None = None,
-) -> ErrorRecord:
+) -> ErrorRecord | None:
     """Write an error to the error log (store row and JSON line) and return the entry.
 
-    `http_status` and `error_code` default to the error's `status` and `error_code`
+    Returns None, and writes nothing, for an error in the user's input (see
+    `is_user_input`). `http_status` and `error_code` default to the error's `status` and `error_code`
     attributes, which every `SalesforceError` carries. This function never raises for
     a failed write: a store failure is logged and the JSON line is still written.
     """
+    if is_user_input(error):
+        return None
     entry = ErrorLogEntry(
         at=utcnow(),
         operation=operation,

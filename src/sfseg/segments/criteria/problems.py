@@ -34,6 +34,9 @@ class Problem:
 class CriteriaError(ValueError):
     """The criteria are invalid; `problems` lists every problem found, in document order."""
 
+    # An error in the user's input, not an API failure: the error log leaves it out.
+    user_input = True
+
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__(self._text())
