@@ -88,12 +88,13 @@ def test_dry_run_shows_plan(fresh_sandbox: SandboxInfo, campaign: str) -> None:
 
 
 def test_unknown_status_exits_1(fresh_sandbox: SandboxInfo, campaign: str) -> None:
-    """An unknown status fails with exit 1 and names the status on stderr."""
+    """An unknown status fails with exit 1, names the status, and gives the fix once."""
     contacts = _contacts(fresh_sandbox, 1)
     result = CliRunner().invoke(app, ["assign", SEGMENT, *contacts, "--status", "Attended"])
     assert result.exit_code == 1
-    assert "'Attended'" in result.stderr
-    assert "--create-status" in result.stderr
+    assert "Error: status 'Attended' is not a member status" in result.stderr
+    assert "Fix: use one of its statuses, or pass --create-status to add it" in result.stderr
+    assert result.stderr.count("--create-status") == 1
 
 
 def test_no_customers_exits_1(campaign: str) -> None:
@@ -135,7 +136,7 @@ def test_jobs_show_unknown(campaign: str) -> None:
 
 
 def test_converted_lead_noted(fresh_sandbox: SandboxInfo, campaign: str) -> None:
-    """A converted lead's row names its contact, and a line below the counts says so."""
+    """A converted lead's row names its contact, and a line below the counts reports it."""
     org = fresh_sandbox.state.org
     lead = org.create("Lead", {"LastName": "Conv", "Company": "Co", "Email": "conv@example.org"})
     contact = org.convert_lead(lead)
@@ -143,3 +144,44 @@ def test_converted_lead_noted(fresh_sandbox: SandboxInfo, campaign: str) -> None
     assert result.exit_code == 0, result.output
     assert "1 converted lead(s) replaced by their contact" in result.stdout
     assert f"Lead {lead} is converted, so its Contact {contact} is the member" in result.stdout
+
+
+def test_csv_column_error_has_fix(fresh_sandbox: SandboxInfo, campaign: str, tmp_path: Path) -> None:
+    """A CSV column missing from the header is an error with a Fix line listing the columns."""
+    path = tmp_path / "c.csv"
+    path.write_text("name,email\na,a@example.org\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["assign", SEGMENT, "--file", str(path), "--column", "mail"])
+    assert result.exit_code == 1
+    assert f"Error: column 'mail' is not in the header of '{path}'" in result.stderr
+    assert "Fix: pass --column with one of: name, email" in result.stderr
+
+
+def test_bad_mode_lists_modes(campaign: str) -> None:
+    """An unknown --mode is a plain usage error listing the modes."""
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["assign", SEGMENT, "a@example.org", "--mode", "wrong"])
+    assert result.exit_code == 2
+    assert "'wrong' is not a mode; use one of: add, remove, mirror, status" in result.output
+    assert "Value error" not in result.output
+
+
+def test_resume_unknown_job_needs_no_login(campaign: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resuming an unknown job reports it not found, even without credentials."""
+    monkeypatch.delenv("SFSEG_CLIENT_ID")
+    monkeypatch.delenv("SFSEG_CLIENT_SECRET")
+    result = CliRunner().invoke(app, ["jobs", "resume", "job_nope"])
+    assert result.exit_code == 1
+    assert "Error: job 'job_nope' not found" in result.stderr
+    assert "Fix: run `sfseg jobs list` to see the jobs" in result.stderr
+    assert "client_id" not in result.stderr
+
+
+def test_jobs_list_mode_counts(fresh_sandbox: SandboxInfo, campaign: str) -> None:
+    """`jobs list` shows each job's counts for its mode and a time with its zone."""
+    contacts = _contacts(fresh_sandbox, 2)
+    CliRunner().invoke(app, ["assign", SEGMENT, *contacts])
+    CliRunner().invoke(app, ["assign", SEGMENT, contacts[0], "--mode", "remove"])
+    result = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["jobs", "list"])
+    assert result.exit_code == 0, result.output
+    assert "removed 1, skipped 0, failed 0" in result.stdout
+    assert "created 2, already 0, skipped 0, failed 0" in result.stdout
+    assert result.stdout.count(" UTC") == 2

@@ -8,11 +8,12 @@ resume it later).
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.markup import escape
@@ -28,6 +29,7 @@ from rich.table import Table
 
 from sfseg.cli.common import (
     ProfileOption,
+    add_key_column,
     console,
     err_console,
     fail,
@@ -71,6 +73,32 @@ class RouteChoice(StrEnum):
 class TieBreakChoice(StrEnum):
     newest = "newest"
     oldest = "oldest"
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _choice(choices: type[_E], what: str) -> Callable[[str], _E]:
+    """Return a parser whose error lists the allowed values in plain words."""
+
+    def parse(value: str) -> _E:
+        try:
+            return choices(value.lower())
+        except ValueError:
+            allowed = ", ".join(choice.value for choice in choices)
+            msg = f"{value!r} is not {what}; use one of: {allowed}"
+            raise typer.BadParameter(msg) from None
+
+    return parse
+
+
+# The counts worth a column for each mode; a count outside them is shown when not zero.
+_MODE_COUNTS = {
+    "add": ("created", "already_member", "skipped", "failed"),
+    "remove": ("removed", "skipped", "failed"),
+    "mirror": ("created", "removed", "already_member", "skipped", "failed"),
+    "status": ("updated", "already_member", "skipped", "failed"),
+}
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
@@ -134,11 +162,19 @@ def assign_command(
     status: Annotated[
         str | None, typer.Option("--status", help="Member status to write; default: the campaign's default status.")
     ] = None,
-    mode: Annotated[ModeChoice, typer.Option("--mode", help="add, remove, mirror, or status (update existing members).")] = ModeChoice.add,
-    route: Annotated[RouteChoice, typer.Option("--route", help="auto chooses Bulk API 2.0 for large jobs or a low budget.")] = RouteChoice.auto,
+    mode: Annotated[
+        ModeChoice,
+        typer.Option("--mode", parser=_choice(ModeChoice, "a mode"),
+                     help="add, remove, mirror, or status (update existing members)."),
+    ] = ModeChoice.add,
+    route: Annotated[
+        RouteChoice,
+        typer.Option("--route", parser=_choice(RouteChoice, "a route"),
+                     help="auto chooses Bulk API 2.0 for large jobs or a low budget."),
+    ] = RouteChoice.auto,
     tie_break: Annotated[
         TieBreakChoice | None,
-        typer.Option("--tie-break", help="Pick the newest or oldest record when a customer matches several; default: report them as ambiguous."),
+        typer.Option("--tie-break", parser=_choice(TieBreakChoice, "a tie-break"), help="Pick the newest or oldest record when a customer matches several; default: report them as ambiguous."),
     ] = None,
     remove_responded: Annotated[
         bool, typer.Option("--remove-responded", help="In mirror mode, also remove members who responded.")
@@ -184,8 +220,20 @@ def assign_command(
         except SalesforceError as error:
             fail_for(error)
         except (InputError, SegmentNotFoundError, ValueError, LookupError) as error:
-            fail(str(error))
+            _fail_with_hint(error)
     _show_result(result, as_json)
+
+
+def _fail_with_hint(error: Exception) -> NoReturn:
+    """Exit with the error's message, and its next step on the `Fix:` line."""
+    hint = getattr(error, "hint", None)
+    # A KeyError's str() is the repr of its message; show the message itself.
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    if hint is None:
+        # The store's lookup errors put the next step after "; run `...`".
+        text, separator, rest = text.partition("; run `")
+        hint = f"run `{rest}" if separator else None
+    fail(text, hint)
 
 
 def _customer_values(
@@ -223,19 +271,38 @@ def jobs_list(
     try:
         segment_id = store.get_segment(segment).id if segment else None
     except LookupError as error:
-        fail(str(error))
+        _fail_with_hint(error)
     summaries = jobs.list_jobs(store, segment_id=segment_id, limit=limit)
     if as_json:
         print_json([summary.to_json() for summary in summaries])
         return
-    table = Table("job", "segment", "kind", "mode", "state", "route", "created", "failed", "calls", "created at")
+    if not summaries:
+        console.print("No jobs yet; start one with `sfseg assign SEGMENT ...`.")
+        return
+    table = Table()
+    add_key_column(table, "job", min_width=len(summaries[0].id))
+    add_key_column(table, "segment", min_width=len(summaries[0].segment_id))
+    for header in ("kind", "mode", "state", "route", "outcomes", "API calls", "created at"):
+        table.add_column(header)
     for summary in summaries:
         table.add_row(
             summary.id, summary.segment_id, summary.kind, summary.mode, summary.state, summary.route,
-            str(summary.counts.get("created", 0)), str(summary.counts.get("failed", 0)),
-            str(summary.api_calls), summary.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            _mode_counts(summary.mode, summary.counts), str(summary.api_calls), _utc_text(summary.created_at),
         )  # fmt: skip
     console.print(table)
+
+
+def _mode_counts(mode: str, counts: dict[str, int]) -> str:
+    """Format the counts that matter for a job's mode, such as `removed 1, skipped 0, failed 0`."""
+    names = list(_MODE_COUNTS.get(mode, assign_module.COUNT_KEYS))
+    names += [name for name, count in counts.items() if count and name not in names]
+    return ", ".join(f"{name.replace('_member', '')} {counts.get(name, 0)}" for name in names)
+
+
+def _utc_text(value: dt.datetime) -> str:
+    # The store keeps UTC; SQLite hands it back without a zone.
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @jobs_app.command("show")
@@ -248,7 +315,7 @@ def jobs_show(
     try:
         summary = jobs.get_job(store, job_id)
     except jobs.JobNotFoundError as error:
-        fail(str(error))
+        _fail_with_hint(error)
     items = jobs.load_items(store, job_id)
     results = [assign_module.ItemResult.from_item(item) for item in items]
     if as_json:
@@ -274,6 +341,11 @@ def jobs_resume(
     daily API limit stopped it again.
     """
     store = Store()
+    try:
+        # Checked before connecting: an unknown or finished job needs no credentials.
+        assign_module.check_resumable(jobs.get_job(store, job_id))
+    except (LookupError, ValueError) as error:
+        _fail_with_hint(error)
     with open_client(profile) as client:
         try:
             with RichProgress() as progress:
@@ -281,7 +353,7 @@ def jobs_resume(
         except SalesforceError as error:
             fail_for(error)
         except (LookupError, ValueError) as error:
-            fail(str(error))
+            _fail_with_hint(error)
     _show_result(result, as_json)
 
 

@@ -62,8 +62,10 @@ __all__ = [
     "ItemResult",
     "JobNotResumableError",
     "SegmentNotReadyError",
+    "StatusMissingError",
     "UnknownStatusError",
     "assign_customers",
+    "check_resumable",
     "check_status",
     "criteria_record_ids",
     "refresh_segment",
@@ -77,16 +79,35 @@ BULK_RECONCILE_ROWS = 20_000
 COUNT_KEYS = ("created", "already_member", "updated", "removed", "skipped", "failed")
 
 
-class UnknownStatusError(ValueError):
+class _HintedError(ValueError):
+    """An error whose next step for the user is kept apart, so that the CLI prints it once."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class UnknownStatusError(_HintedError):
     """The requested member status is not one of the campaign's CampaignMemberStatus labels."""
 
+    # An error in the user's input, not an API failure: the error log leaves it out.
+    user_input = True
 
-class SegmentNotReadyError(ValueError):
+
+class SegmentNotReadyError(_HintedError):
     """The segment has no Campaign yet (its creation did not finish)."""
 
 
-class JobNotResumableError(ValueError):
+class JobNotResumableError(_HintedError):
     """The job has finished; there is nothing to resume."""
+
+    user_input = True
+
+
+class StatusMissingError(_HintedError):
+    """The status mode was chosen without a status to write."""
+
+    user_input = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,13 +298,13 @@ def assign_customers(
     """
     run_mode = Mode(mode)
     if run_mode is Mode.STATUS and status is None:
-        msg = "The status mode needs a status: pass --status LABEL."
-        raise ValueError(msg)
+        msg = "the status mode needs a status"
+        raise StatusMissingError(msg, "pass --status LABEL")
 
     segment = store.get_segment(segment_id)
     if segment.campaign_id is None:
-        msg = f"Segment {segment.id} has no Campaign yet; run `sfseg segments create` again to finish it."
-        raise SegmentNotReadyError(msg)
+        msg = f"segment {segment.id} has no Campaign yet"
+        raise SegmentNotReadyError(msg, "run `sfseg segments create` again to finish it")
 
     run = _Run(
         client=client, store=store, segment_id=segment.id, campaign_id=segment.campaign_id,
@@ -341,9 +362,7 @@ def resume_job(
         JobNotResumableError: the job already finished.
     """
     summary = jobs.get_job(store, job_id)
-    if JobState(summary.state) not in jobs.RESUMABLE_STATES:
-        msg = f"Job {job_id} is {summary.state}; only running, planned, partial or limit_reached jobs resume."
-        raise JobNotResumableError(msg)
+    check_resumable(summary)
     segment = store.get_segment(summary.segment_id)
     assert segment.campaign_id is not None
 
@@ -367,6 +386,13 @@ def resume_job(
             item.answered = True
     repeats = [Repeat(given, customer_id) for given, customer_id in params.get("repeats", [])]
     return _execute(run, items, repeats)
+
+
+def check_resumable(summary: jobs.JobSummary) -> None:
+    """Raise `JobNotResumableError` when the job has finished."""
+    if JobState(summary.state) not in jobs.RESUMABLE_STATES:
+        msg = f"job {summary.id} has finished ({summary.state}); only running, planned, partial or limit_reached jobs resume"
+        raise JobNotResumableError(msg, f"see its outcomes with `sfseg jobs show {summary.id}`")
 
 
 def refresh_segment(
@@ -449,13 +475,11 @@ def check_status(client: SalesforceClient, campaign_id: str, status: str, *, cre
         return False
     if not create:
         near = [label for label in labels if label.lower() == status.lower()]
-        hint = f" Did you mean {near[0]!r}?" if near else ""
-        msg = (
-            f"Status {status!r} is not a member status of campaign {campaign_id}; its statuses are "
-            f"{', '.join(repr(label) for label in labels) or '(none)'}.{hint} Use one of them, "
-            "or pass --create-status to add it."
-        )
-        raise UnknownStatusError(msg)
+        listed = ", ".join(repr(label) for label in labels) or "(none)"
+        msg = f"status {status!r} is not a member status of campaign {campaign_id} (its statuses: {listed})"
+        if near:
+            msg += f". Did you mean {near[0]!r}?"
+        raise UnknownStatusError(msg, "use one of its statuses, or pass --create-status to add it")
 
     orders = [int(row["SortOrder"]) for row in rows if row.get("SortOrder") is not None]
     client.create(

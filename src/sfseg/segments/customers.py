@@ -69,7 +69,18 @@ _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class InputError(ValueError):
-    """Customer input that cannot be read at all (a missing file or CSV column)."""
+    """Customer input that cannot be read at all (a missing file or CSV column).
+
+    `hint` is the next step for the user, kept apart from the message so that the
+    CLI prints it once on its own line.
+    """
+
+    # An error in the user's input, not an API failure: the error log leaves it out.
+    user_input = True
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class CustomerKind(StrEnum):
@@ -122,8 +133,8 @@ def id_field_kind(id_field: str) -> str:
     """
     lowered = id_field.strip().lower()
     if not lowered:
-        msg = "The id field is empty; use auto, Id, Email or the API name of an external id field."
-        raise InputError(msg)
+        msg = "the id field is empty"
+        raise InputError(msg, "pass --id-field auto, Id, Email or the API name of an external id field")
     if lowered in ("auto", "id", "email"):
         return lowered
     return "external"
@@ -232,8 +243,8 @@ def read_customer_file(path: str | Path, *, column: str | None = None) -> Iterat
     try:
         handle = file_path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
-        msg = f"Cannot read customer file {str(file_path)!r}: {exc.strerror}; check the path."
-        raise InputError(msg) from exc
+        msg = f"cannot read customer file {str(file_path)!r}: {exc.strerror}"
+        raise InputError(msg, "check the path, or pass the customer ids as arguments") from exc
 
     with handle:
         if column is None:
@@ -244,10 +255,9 @@ def read_customer_file(path: str | Path, *, column: str | None = None) -> Iterat
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         if column not in header:
-            msg = (
-                f"Column {column!r} is not in the header of {str(file_path)!r}; "
-                f"the columns are: {', '.join(header) or '(none)'}."
-            )
-            raise InputError(msg)
+            msg = f"column {column!r} is not in the header of {str(file_path)!r}"
+            columns = ", ".join(header)
+            hint = f"pass --column with one of: {columns}" if columns else "give a CSV file whose first line is a header"
+            raise InputError(msg, hint)
         for row in reader:
             yield row.get(column) or ""

@@ -77,6 +77,10 @@ def conversion_note(lead_id: str, contact_id: str) -> str:
 class JobNotFoundError(LookupError):
     """No job in the store has the id given."""
 
+    # An error in the user's input, not an API failure: the error log leaves it out.
+    user_input = True
+    hint = "run `sfseg jobs list` to see the jobs"
+
 
 @dataclass(slots=True)
 class ItemState:
@@ -359,7 +363,7 @@ def set_job_state(
 def _require_job(session: Any, job_id: str) -> Job:
     job = session.get(Job, job_id)
     if job is None:
-        msg = f"job {job_id!r} not found; run `sfseg jobs list` to see the jobs"
+        msg = f"job {job_id!r} not found"
         raise JobNotFoundError(msg)
     assert isinstance(job, Job)
     return job

@@ -145,11 +145,8 @@ def _external_objects(client: SalesforceClient, id_field: str) -> tuple[tuple[st
         if described is not None and described.filterable:
             found.append((sobject, described.name))
     if not found:
-        msg = (
-            f"{id_field!r} is not a filterable field of Contact or Lead; pass --id-field "
-            "with the API name of an external id field (or auto, Id, Email)"
-        )
-        raise InputError(msg)
+        msg = f"{id_field!r} is not a filterable field of Contact or Lead"
+        raise InputError(msg, "pass --id-field with the API name of an external id field (or auto, Id, Email)")
     return tuple(found)
 
 
