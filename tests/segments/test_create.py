@@ -199,6 +199,16 @@ def test_bad_campaign_field(fresh_client: SalesforceClient, store: Store) -> Non
     assert store.list_segments() == []
 
 
+def test_end_before_start_rejected(fresh_client: SalesforceClient, store: Store) -> None:
+    """An EndDate before the StartDate is an error naming both dates, before any API call."""
+    calls = fresh_client.api_calls
+    dates = {"StartDate": "2026-12-10", "EndDate": "2026-12-01"}
+    with pytest.raises(create_module.CampaignFieldError, match="end date 2026-12-01 is before the start date 2026-12-10"):
+        create_segment(fresh_client, store, "Backwards", WHERE, campaign_fields=dates)
+    assert fresh_client.api_calls == calls
+    assert store.list_segments() == []
+
+
 def test_dry_run_writes_nothing(fresh_client: SalesforceClient, store: Store) -> None:
     """A dry run counts the matches and writes neither a Campaign nor a store row."""
     result = create_segment(fresh_client, store, "Dry", WHERE, dry_run=True)

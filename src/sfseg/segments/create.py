@@ -47,6 +47,7 @@ from sfseg.soql import ast, builder, render
 
 __all__ = [
     "SEGMENT_KEY_FIELD",
+    "CampaignFieldError",
     "SegmentExistsError",
     "SegmentResult",
     "create_segment",
@@ -64,6 +65,15 @@ _OWN_FIELDS = frozenset({"name", "description", SEGMENT_KEY_FIELD.lower()})
 
 class SegmentExistsError(ValueError):
     """A segment with this name already exists in the store."""
+
+    # An error in the user's input, not an API failure: the error log leaves it out.
+    user_input = True
+
+
+class CampaignFieldError(ValueError):
+    """A Campaign field value that cannot be used: unknown, read-only, or out of order."""
+
+    user_input = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +141,22 @@ def _campaign_body(
     for key, value in (campaign_fields or {}).items():
         if key.lower() in _OWN_FIELDS:
             msg = f"campaign field {key} is set by create_segment itself; pass it as an argument"
-            raise ValueError(msg)
+            raise CampaignFieldError(msg)
         body[key] = _wire_value(value)
+    _check_date_order(body)
     return body
+
+
+def _check_date_order(body: Mapping[str, Any]) -> None:
+    dates = {key.lower(): value for key, value in body.items() if key.lower() in ("startdate", "enddate")}
+    start, end = dates.get("startdate"), dates.get("enddate")
+    # Wire dates are YYYY-MM-DD text, so text order is date order.
+    if isinstance(start, str) and isinstance(end, str) and end < start:
+        msg = (
+            f"the end date {end} is before the start date {start}; "
+            "give an end date on or after the start date"
+        )
+        raise CampaignFieldError(msg)
 
 
 def _check_campaign_fields(client: Any, body: Mapping[str, Any]) -> None:
@@ -150,10 +173,10 @@ def _check_campaign_fields(client: Any, body: Mapping[str, Any]) -> None:
             msg = (
                 f"Campaign has no field {key}; check the name in Setup > Object Manager > Campaign"
             )
-            raise ValueError(msg)
+            raise CampaignFieldError(msg)
         if not (found.createable or found.updateable):
             msg = f"Campaign.{key} is read-only and cannot be set"
-            raise ValueError(msg)
+            raise CampaignFieldError(msg)
 
 
 # --- store ------------------------------------------------------------------
@@ -383,19 +406,20 @@ def create_segment(
     Raises:
         CriteriaError: invalid criteria, with every problem and its location.
         SegmentExistsError: a complete segment with this name exists.
-        ValueError: a bad name, status list or Campaign field.
+        ValueError: a bad name or status list; `CampaignFieldError` for a bad Campaign
+            field, such as an EndDate before the StartDate.
         SalesforceError: a Salesforce call failed; the segment row stays without a
             Campaign id, and the same call again resumes it.
     """
     calls_before = client.api_calls
     name = _check_name(name)
     wanted = requested_statuses(statuses, default_status)
+    body = _campaign_body(name, description, campaign_fields)
     compiled = (
         criteria
         if isinstance(criteria, CompiledCriteria)
         else compile_criteria(criteria, metadata=client, target=target, kind=kind)
     )
-    body = _campaign_body(name, description, campaign_fields)
     _check_campaign_fields(client, body)
     soql = {sobject: compiled.soql(sobject) for sobject in compiled.objects}
 
