@@ -77,9 +77,15 @@ def run_service(
 ) -> Iterator[RunningService]:
     """Run the service in a thread on `config.host` (port 0: a free port) for the `with` block."""
     config.check()
-    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET)
+    # The socket's protocol must be IPPROTO_TCP, as getaddrinfo gives it: asyncio sets
+    # TCP_NODELAY only on such sockets, and without it Nagle's algorithm and delayed
+    # ACKs hold each response for about 40 ms.
+    family, kind, proto, _name, address = socket.getaddrinfo(
+        config.host, config.port, type=socket.SOCK_STREAM
+    )[0]
+    sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((config.host, config.port))
+    sock.bind(address)
     port = sock.getsockname()[1]
     uvicorn_config = _uvicorn_config(config, store, client)
     server = uvicorn.Server(uvicorn_config)
