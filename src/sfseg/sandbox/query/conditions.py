@@ -10,8 +10,10 @@ SOQL differs from SQL in four ways that this module encodes:
   rule for `!=` and `NOT IN` follows Salesforce's observed behaviour; its
   documentation does not state it. A checkbox compared with null is compared with
   false, as the documentation does state.
-- Date literals and relative date literals are day ranges; on a datetime field a day
-  is the 24 hours from midnight UTC.
+- A date literal filters only date fields and a datetime literal only datetime fields;
+  either mismatch is INVALID_FIELD, as in a real org. Relative date literals (TODAY,
+  LAST_N_DAYS:n ...) filter both and are day ranges; on a datetime field a day is the
+  24 hours from midnight UTC.
 - `Id IN (SELECT ...)` semi-joins and `NOT IN` anti-joins become SQL subqueries.
 """
 
@@ -186,17 +188,20 @@ class ConditionCompiler:
                     stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}+0000"
                 )
             )
-        if isinstance(value, ast.DateLiteral):
-            first = last = value.value
-        elif isinstance(value, ast.DateRangeLiteral):
+        if isinstance(value, ast.DateLiteral) and not datetime_field:
+            return _Scalar(literal(value.value.isoformat()))
+        if isinstance(value, ast.DateRangeLiteral):
             try:
                 first, last = date_range(value.name, value.n, self.today)
             except UnknownDateLiteralError as exc:
                 raise errors.malformed_query(str(exc)) from None
         else:
+            # A date literal on a datetime field, a datetime literal on a date field, or
+            # a value of another kind. NOTE: the wording for a date literal on a
+            # datetime field ("must be of type dateTime") is inferred from the
+            # confirmed date-field wording ("must be of type date and should not be
+            # enclosed in quotes"); it is not confirmed against a real org.
             raise self._type_error(operand, comparison)
-        if not datetime_field and isinstance(value, ast.DateLiteral):
-            return _Scalar(literal(first.isoformat()))
         after = last + dt.timedelta(days=1)
         if datetime_field:
             return _Range(literal(datetime_bound(first)), literal(datetime_bound(after)))
