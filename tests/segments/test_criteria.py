@@ -196,7 +196,7 @@ def test_compiles_to_canonical_soql(
             "CreatedDate > 2024-01-01\n  AND NumberOfEmployees > 10\n  AND Account.Industri = 'Banking'",
             "contact",
             [
-                "row 1, column 1: CreatedDate is a datetime: use YYYY-MM-DDThh:mm:ssZ or a relative date such as LAST_N_DAYS:30",
+                "row 1, column 1: CreatedDate is a datetime: use YYYY-MM-DDThh:mm:ssZ with a time zone (2024-01-01T00:00:00Z is midnight UTC) or a relative date such as LAST_N_DAYS:30, not 2024-01-01",
                 "row 2, column 7: Contact has no field NumberOfEmployees; did you mean 'Account.NumberOfEmployees'?",
                 "row 3, column 7: Account has no field Industri; did you mean 'Industry'?",
             ],
@@ -299,7 +299,7 @@ def test_rule_problems_have_paths(metadata: MetadataCache) -> None:
         "match.all[2].any[0].value: 'Bankng' is not a value of picklist Industry (to match a stored value outside the picklist, use like); did you mean 'Banking'?",
         "match.all[2].any[1].op: includes needs a multi-select picklist, and LeadSource is picklist",
         "match.all[2].any[2]: a related condition cannot sit inside `any` (Salesforce does not allow OR around a semi-join); move it into `all`",
-        "match.all[3].value: CreatedDate is a datetime: give YYYY-MM-DDThh:mm:ssZ (with a time zone) or a relative date such as LAST_N_DAYS:30, not 2024-01-01",
+        "match.all[3].value: CreatedDate is a datetime: use YYYY-MM-DDThh:mm:ssZ with a time zone (2024-01-01T00:00:00Z is midnight UTC) or a relative date such as LAST_N_DAYS:30, not 2024-01-01",
         "match.all[4].value: NumberOfEmployees is an integer field; 1.5 has a fraction",
         "match.all[5].value: is_null takes no value; remove 'x'",
         "match.all[6].field: Contact has no field IsWon",

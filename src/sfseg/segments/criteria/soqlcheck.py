@@ -4,14 +4,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from sfseg.segments.criteria.metadata import MetadataCache
+from sfseg.segments.criteria.metadata import FieldInfo, MetadataCache
 from sfseg.segments.criteria.paths import PathError, resolve_for_object, resolve_path
 from sfseg.segments.criteria.problems import Problem
 from sfseg.segments.criteria.rulecompile import MAX_SEMI_JOINS
 from sfseg.segments.criteria.values import check_literal, check_operator
-from sfseg.soql import ast
+from sfseg.soql import ast, render
 
 __all__ = ["check_condition", "location_of"]
+
+# Result type of each SOQL date function: DAY_ONLY returns a date, the others an integer.
+# Salesforce rejects a value of another kind as it does on a field of that type.
+_DATE_FUNCTION_TYPES = {
+    "DAY_ONLY": "date",
+    **dict.fromkeys(
+        (
+            "CALENDAR_MONTH",
+            "CALENDAR_QUARTER",
+            "CALENDAR_YEAR",
+            "DAY_IN_MONTH",
+            "DAY_IN_WEEK",
+            "DAY_IN_YEAR",
+            "FISCAL_MONTH",
+            "FISCAL_QUARTER",
+            "FISCAL_YEAR",
+            "HOUR_IN_DAY",
+            "WEEK_IN_MONTH",
+            "WEEK_IN_YEAR",
+        ),
+        "int",
+    ),
+}
 
 
 def location_of(position: ast.Position | None) -> str:
@@ -31,7 +54,7 @@ class _Context:
 
     def report(
         self,
-        node: ast.FieldPath | ast.Comparison | None,
+        node: ast.FieldPath | ast.Comparison | ast.FunctionCall | None,
         message: str,
         suggestion: str | None = None,
     ) -> None:
@@ -59,6 +82,24 @@ def _function(call: ast.FunctionCall, ctx: _Context) -> ast.FunctionCall | None:
         else:
             args.append(arg)
     return replace(call, args=tuple(args))
+
+
+def _function_values_fit(call: ast.FunctionCall, comparison: ast.Comparison, ctx: _Context) -> bool:
+    """Check the values compared with a date function against the type it returns."""
+    result_type = _DATE_FUNCTION_TYPES.get(call.name.upper())
+    if result_type is None:
+        return True
+    result = FieldInfo(render(call), result_type)
+    right = comparison.right
+    values = right.items if isinstance(right, ast.ListValue) else (right,)
+    for value in values:
+        if isinstance(value, ast.SubQuery):
+            continue
+        issue = check_literal(result, value, comparison.operator)
+        if issue is not None:
+            ctx.report(call, issue[0], issue[1])
+            return False
+    return True
 
 
 def _semi_join(
@@ -149,7 +190,9 @@ def _comparison(
         return _semi_join(comparison, ctx, in_or=in_or, negated=negated)
     if isinstance(comparison.left, ast.FunctionCall):
         call = _function(comparison.left, ctx)
-        return None if call is None else replace(comparison, left=call)
+        if call is None or not _function_values_fit(call, comparison, ctx):
+            return None
+        return replace(comparison, left=call)
     checked = _field_path(comparison.left, ctx)
     if checked is None:
         return None

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sfseg.segments.criteria.metadata import FieldInfo
-from sfseg.soql import ast, ids, like_pattern
+from sfseg.soql import ast, ids, like_pattern, render
 from sfseg.soql.strings import has_like_escapes
 
 __all__ = [
@@ -133,18 +133,27 @@ def _check_number(field: FieldInfo, literal: ast.Value) -> Issue | None:
     return None
 
 
+# How to write a datetime value, for messages about a date given to a datetime field.
+_DATETIME_FIX = (
+    "use YYYY-MM-DDThh:mm:ssZ with a time zone (2024-01-01T00:00:00Z is midnight UTC) "
+    "or a relative date such as LAST_N_DAYS:30"
+)
+
+
 def _check_temporal(field: FieldInfo, literal: ast.Value) -> Issue | None:
+    # Salesforce rejects a date literal on a datetime field and a datetime literal on a
+    # date field (INVALID_FIELD "value of filter criterion ... must be of type ...").
     if field.type == "date":
         if isinstance(literal, ast.DateLiteral | ast.DateRangeLiteral):
             return None
-        return (
-            f"{field.name} is a date: use YYYY-MM-DD or a relative date such as LAST_N_DAYS:30",
-            None,
+        message = (
+            f"{field.name} is a date: use YYYY-MM-DD or a relative date such as "
+            f"LAST_N_DAYS:30, not {render(literal)}"
         )
+        return message, None
     if isinstance(literal, ast.DateTimeLiteral | ast.DateRangeLiteral):
         return None
-    message = f"{field.name} is a datetime: use YYYY-MM-DDThh:mm:ssZ or a relative date such as LAST_N_DAYS:30"
-    return message, None
+    return f"{field.name} is a datetime: {_DATETIME_FIX}, not {render(literal)}", None
 
 
 def check_literal(field: FieldInfo, literal: ast.Value, operator: str) -> Issue | None:
@@ -235,18 +244,16 @@ def _date_value(field: FieldInfo, value: Any) -> ast.Value:
 
 
 def _datetime_value(field: FieldInfo, value: Any) -> ast.Value:
+    stamp = value
     if isinstance(value, str):
         relative = parse_date_range(value)
         if relative is not None:
             return relative
         with contextlib.suppress(ValueError):
-            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return ast.DateTimeLiteral(value.astimezone(dt.UTC))
-    msg = (
-        f"{field.name} is a datetime: give YYYY-MM-DDThh:mm:ssZ (with a time zone) or a "
-        f"relative date such as LAST_N_DAYS:30, not {_shown(value)}"
-    )
+            stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if isinstance(stamp, dt.datetime) and stamp.tzinfo is not None:
+        return ast.DateTimeLiteral(stamp.astimezone(dt.UTC))
+    msg = f"{field.name} is a datetime: {_DATETIME_FIX}, not {_shown(value)}"
     raise _InvalidValueError(msg)
 
 
