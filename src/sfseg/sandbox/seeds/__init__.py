@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,9 @@ from sfseg.sandbox.storage import OrgStore
 if TYPE_CHECKING:
     from sfseg.sandbox.org import Org
 
-__all__ = ["SeedError", "load_export", "load_seed", "restore_custom_schema"]
+__all__ = ["SeedError", "load_export", "load_seed", "record_counts", "restore_custom_schema"]
+
+logger = logging.getLogger("sfseg.sandbox.seeds")
 
 _SYNTHETIC_PREFIX = "synthetic:"
 
@@ -40,9 +43,19 @@ class SeedError(ValueError):
 def load_seed(org: Org, spec: str) -> None:
     """Load the seed named by `spec` into a freshly created org.
 
+    Then logs one line per object with its record count, counted in the org once
+    every source, derived record and invented record is in, so the numbers are the
+    ones queries return.
+
     Raises:
         SeedError: unknown spec, a bad synthetic count, or an export that cannot be read.
     """
+    _load(org, spec)
+    for sobject, count in record_counts(org).items():
+        logger.info("seed loaded %d %s records", count, sobject)
+
+
+def _load(org: Org, spec: str) -> None:
     if spec == "empty":
         return
     if spec == "sample":
@@ -63,6 +76,12 @@ def load_seed(org: Org, spec: str) -> None:
         )
         raise SeedError(msg)
     load_export(org, path)
+
+
+def record_counts(org: Org) -> dict[str, int]:
+    """Return the number of records (not deleted) of each object that has any, by name."""
+    counts = {sobject.name: org.store.count(sobject.name) for sobject in org.schema}
+    return {name: counts[name] for name in sorted(counts) if counts[name]}
 
 
 def _synthetic_count(spec: str) -> int:
