@@ -1,11 +1,11 @@
-"""Sandbox connections while a Bulk API job runs: polls reuse idle connections and respond fast."""
+"""Other requests during Bulk API work: polls reuse idle connections and respond fast."""
 
 from __future__ import annotations
 
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from http.client import HTTPSConnection
 from urllib.parse import urlsplit
 
@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from sfseg.sandbox.bulk import bulk_service
+from sfseg.sandbox.bulk.csvdata import write_csv
 from sfseg.sandbox.server import SandboxInfo, run_sandbox
 
 # simple-salesforce waits 5 s plus a few milliseconds between Bulk API polls.
@@ -137,3 +138,32 @@ def test_polls_and_queries_respond_during_ingest(tls_sandbox: SandboxInfo) -> No
     assert query_seconds, "no query ran during the job"
     assert max(poll_seconds) < _LATENCY_BOUND_SECONDS
     assert max(query_seconds) < _LATENCY_BOUND_SECONDS
+
+
+def test_poll_responds_while_results_written(
+    tls_sandbox: SandboxInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow_write_csv(
+        header: Sequence[str], rows: Iterable[Sequence[str]], **options: str
+    ) -> bytes:
+        time.sleep(1.0)  # as long as writing a 100,000-row results file takes
+        return write_csv(header, rows, **options)
+
+    monkeypatch.setattr("sfseg.sandbox.routes.bulk.write_csv", slow_write_csv)
+    with _client(tls_sandbox) as http, _client(tls_sandbox) as poller:
+        job_id = _start_member_job(tls_sandbox, http, rows=5, rows_per_second=0)
+        assert bulk_service(tls_sandbox.state).wait_idle()
+        results: list[httpx.Response] = []
+        reader = threading.Thread(
+            target=lambda: results.append(http.get(f"/jobs/ingest/{job_id}/successfulResults"))
+        )
+        reader.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+        poll = poller.get(f"/jobs/ingest/{job_id}")
+        poll_seconds = time.monotonic() - started
+        reader.join()
+    assert poll.status_code == 200
+    assert poll_seconds < 0.5
+    assert results[0].status_code == 200
+    assert len(results[0].text.splitlines()) == 6
