@@ -7,10 +7,10 @@ from typing import Any
 from sfseg.segments.errorlog import ErrorRecord
 from sfseg.segments.jobs import JobSummary
 from sfseg.segments.segment import SegmentInfo
-from sfseg.segments.store.models import JobItem
+from sfseg.segments.store.models import Job, JobItem
 from sfseg.service.models import ErrorOut, ItemOut, JobOut, MemberStatusOut, SegmentOut
 
-__all__ = ["error_view", "item_view", "job_view", "segment_view"]
+__all__ = ["error_view", "item_view", "job_row_view", "job_view", "segment_view"]
 
 
 def segment_view(info: SegmentInfo) -> SegmentOut:
@@ -46,6 +46,27 @@ def job_view(summary: JobSummary, *, active: bool) -> JobOut:
         started_at=summary.started_at,
         finished_at=summary.finished_at,
         counts=summary.counts,
+        active=active,
+    )
+
+
+def job_row_view(job: Job, counts: dict[str, int], *, active: bool) -> JobOut:
+    """A job row with its outcome counts, for listings that count many jobs at once."""
+    return JobOut(
+        id=job.id,
+        segment_id=job.segment_id,
+        kind=job.kind,
+        mode=job.mode,
+        state=job.state,  # type: ignore[arg-type]
+        route=job.route,
+        status=job.status_label,
+        id_field=job.id_field,
+        api_calls=job.api_calls,
+        error=job.error,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        counts=counts,
         active=active,
     )
 

@@ -6,11 +6,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from sfseg.segments import jobs
 from sfseg.segments.assign import JobNotResumableError
 from sfseg.segments.jobs import RESUMABLE_STATES, JobState
+from sfseg.segments.plan import Outcome
 from sfseg.segments.store.models import Job, JobItem
 from sfseg.service.auth import ReadKey, WriteKey
 from sfseg.service.errors import PROBLEMS
@@ -20,7 +22,7 @@ from sfseg.service.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, dec
 from sfseg.service.problems import ProblemError
 from sfseg.service.routes.responses import READ, WRITE, problems
 from sfseg.service.state import ServiceState, get_state
-from sfseg.service.views import item_view, job_view
+from sfseg.service.views import item_view, job_row_view, job_view
 
 __all__ = ["assign_result", "job_out", "router"]
 
@@ -31,6 +33,7 @@ JobStateName = Literal["planned", "running", "succeeded", "partial", "failed", "
 OutcomeName = Literal[
     "pending", "created", "already_member", "updated", "removed", "skipped", "failed"
 ]
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
 _FINISHED = frozenset(
     {JobState.SUCCEEDED, JobState.PARTIAL, JobState.FAILED, JobState.LIMIT_REACHED}
 )
@@ -70,15 +73,32 @@ def list_jobs(
     cursor: CursorParam = None,
 ) -> Page[JobOut]:
     offset = decode_cursor(cursor)
-    query = select(Job.id).order_by(Job.created_at.desc(), Job.id)
+    query = select(Job).order_by(Job.created_at.desc(), Job.id)
     if segment_id is not None:
         query = query.where(Job.segment_id == segment_id)
     if job_state is not None:
         query = query.where(Job.state == job_state)
     with state.store.session() as session:
-        job_ids = list(session.scalars(query.offset(offset).limit(limit + 1)))
-    page, next_cursor = page_of(job_ids, offset, limit)
-    return Page[JobOut](items=[job_out(state, job_id) for job_id in page], next_cursor=next_cursor)
+        rows = list(session.scalars(query.offset(offset).limit(limit + 1)))
+        page, next_cursor = page_of(rows, offset, limit)
+        counts = _outcome_counts(session, [job.id for job in page])
+        items = [
+            job_row_view(job, counts[job.id], active=state.runner.is_active(job.id)) for job in page
+        ]
+    return Page[JobOut](items=items, next_cursor=next_cursor)
+
+
+def _outcome_counts(session: Session, job_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Items per outcome of each job, every outcome present, in one grouped query."""
+    counts = {job_id: dict.fromkeys(OUTCOMES, 0) for job_id in job_ids}
+    query = (
+        select(JobItem.job_id, JobItem.outcome, func.count())
+        .where(JobItem.job_id.in_(job_ids))
+        .group_by(JobItem.job_id, JobItem.outcome)
+    )
+    for job_id, outcome, number in session.execute(query):
+        counts[job_id][outcome] = number
+    return counts
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=problems(READ), summary="Show a job")
