@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from sfseg.segments.analyze import Analysis, analyze_segment, band_label
+from sfseg.segments.analyze import (
+    Analysis,
+    ReportNotFoundError,
+    UnknownFieldError,
+    analyze_segment,
+    band_label,
+)
 from sfseg.segments.assign import refresh_segment
 from sfseg.segments.create import create_segment
 from sfseg.segments.criteria import preview
@@ -212,6 +218,8 @@ def test_report_run(analyses: dict[str, Any]) -> None:
     first, second = analyses["first"].report, analyses["second"].report
     assert first.error is None
     assert first.report_id == second.report_id
+    assert (first.origin, second.origin) == ("created", "reused")
+    assert first.name == "sfseg segment analysis"
     assert first.groupings == ["COUNTRY", "LEAD_SOURCE"]
     assert sum(row["RowCount"] for row in first.rows) == analyses["first"].size.members
 
@@ -278,25 +286,35 @@ def test_lead_and_its_contact_count_once(sample_org: Any, module_store: Store) -
     assert size.by_status == {"Added": 3, "Responded": 4}
 
 
-def test_report_failure_logged(
+def test_unknown_report_id_fails_first(
     sample_org: Any, module_store: Store, analyses: dict[str, Any]
 ) -> None:
-    """A report that cannot run leaves the rest of the analysis and an error-log entry."""
-    from sfseg.segments.errorlog import list_errors
-
+    """A given report id that names no report fails after that one call, before the analysis."""
     segment_id = analyses["texas"].segment.id
     with next_client(sample_org) as client:
-        analysis = analyze_segment(client, module_store, segment_id, report_id="00O000000000000AAA")
-    assert analysis.report is not None
-    assert analysis.report.error is not None
-    assert analysis.size.members == analyses["first"].size.members
-    entries = [
-        e
-        for e in list_errors(module_store, segment_id=segment_id)
-        if e.operation == "analyze.report"
-    ]
-    assert len(entries) == 1
-    assert entries[0].http_status == 404
+        before = client.api_calls
+        with pytest.raises(ReportNotFoundError, match="report 00O000000000000AAA not found"):
+            analyze_segment(client, module_store, segment_id, report_id="00O000000000000AAA")
+        assert client.api_calls - before == 1
+
+
+def test_malformed_report_id_costs_nothing(sample_org: Any, analyses: dict[str, Any], module_store: Store) -> None:
+    """A report id of the wrong shape is named in the error before any API call."""
+    with next_client(sample_org) as client:
+        before = client.api_calls
+        with pytest.raises(ReportNotFoundError, match="'00Obogus' is not a Report id"):
+            analyze_segment(client, module_store, analyses["texas"].segment.id, report_id="00Obogus")
+        assert client.api_calls == before
+
+
+def test_unknown_field_fails(sample_org: Any, analyses: dict[str, Any], module_store: Store) -> None:
+    """A requested field that neither object has fails, naming it, after the first call."""
+    with next_client(sample_org) as client:
+        before = client.api_calls
+        with pytest.raises(UnknownFieldError, match="'Bogus__c' cannot be analyzed: Contact has no field Bogus__c"):
+            analyze_segment(client, module_store, analyses["texas"].segment.id,
+                            fields=["MailingCity", "Bogus__c"], include_report=False)  # fmt: skip
+        assert client.api_calls - before == 1
 
 
 def test_shared_opportunity_counted_once(sample_org: Any, module_store: Store) -> None:

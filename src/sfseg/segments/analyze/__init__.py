@@ -52,12 +52,14 @@ from sfseg.segments.analyze.dimensions import (
     EMPLOYEE_BANDS,
     REVENUE_BANDS,
     Dimension,
+    UnknownFieldError,
     band_label,
     band_of,
     dimensions_for,
 )
 from sfseg.segments.analyze.groupings import (
     OTHER_VALUE,
+    _check_fields,
     _Column,
     _finish_edges,
     _queue_cardinality,
@@ -90,7 +92,9 @@ from sfseg.segments.analyze.report import (
     REPORT_GROUPINGS,
     REPORT_NAME,
     REPORT_STATE_KEY,
+    ReportNotFoundError,
     _run_report,
+    check_report_id,
 )
 from sfseg.segments.analyze.run import _load_segment, _Run
 from sfseg.segments.analyze.size import _member_rows, _queue_duals, _queue_size, _size
@@ -124,8 +128,10 @@ __all__ = [
     "Handler",
     "OpportunityStats",
     "Overlap",
+    "ReportNotFoundError",
     "ReportResult",
     "Size",
+    "UnknownFieldError",
     "analyze_segment",
     "band_label",
     "band_of",
@@ -217,9 +223,16 @@ def analyze_segment(
 
     Raises:
         SegmentNotFoundError: no such segment in the store.
-        SalesforceError: a query failed (a report failure is recorded in the result).
+        ReportNotFoundError: `report_id` is malformed or names no report; checked
+            before the analysis queries run.
+        UnknownFieldError: a field in `fields` exists on none of the segment's objects;
+            checked after the first Composite call, before the demographic queries.
+        SalesforceError: a query failed (a failure of sfseg's own report is recorded
+            in the result).
     """
     calls_before = client.api_calls
+    if include_report and report_id is not None:
+        check_report_id(report_id)
     segment = _load_segment(store, segment_id)
     objects = (
         ("Contact", "Lead")
@@ -231,16 +244,23 @@ def analyze_segment(
         objects=objects, metadata=MetadataCache(client.describe), batch=_Batcher(client),
     )  # fmt: skip
 
+    # A caller's own report is run first, so that an unknown id fails before the analysis.
+    report = _run_report(run, report_id) if include_report and report_id is not None else None
+
     # Round 1 carries what needs no field metadata, with the describes the rest needs.
+    # The fields asked for are checked right after it, in the first Composite call.
     _queue_describes(run)
     _queue_campaign(run)
     _queue_size(run)
     _queue_opportunities(run)
     _queue_activities(run)
     run.batch.run_round()
+    if fields:
+        _check_fields(run)
     _queue_rest(run, population_max_age)
 
-    report = _run_report(run, report_id) if include_report else None
+    if include_report and report_id is None:
+        report = _run_report(run, None)
     if run.duals and "Lead" in objects:
         run.notes.append(
             f"{run.duals} lead members are also members as their converted contact; sizes count them once, "

@@ -10,6 +10,7 @@ from sfseg.segments.criteria.fieldmap import counterpart
 
 __all__ = [
     "Dimension",
+    "UnknownFieldError",
     "EMPLOYEE_BANDS",
     "REVENUE_BANDS",
     "DEFAULT_DIMENSIONS",
@@ -17,6 +18,13 @@ __all__ = [
     "band_label",
     "band_of",
 ]
+
+
+class UnknownFieldError(ValueError):
+    """A requested demographic field that none of the segment's objects has."""
+
+    # An error in the user's input, not an API failure: the error log leaves it out.
+    user_input = True
 
 
 @dataclass(frozen=True, slots=True)

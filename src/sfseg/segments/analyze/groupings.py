@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sfseg.segments.analyze.batching import MAX_GROUPS
-from sfseg.segments.analyze.dimensions import DEFAULT_DIMENSIONS, Dimension, band_label, band_of
+from sfseg.segments.analyze.dimensions import (
+    DEFAULT_DIMENSIONS,
+    Dimension,
+    UnknownFieldError,
+    band_label,
+    band_of,
+)
 from sfseg.segments.analyze.run import _Counts, _Run
 from sfseg.segments.analyze.values import _date, _decimal, _int, _max_date, _value_key
 from sfseg.segments.criteria.metadata import FieldInfo
@@ -32,6 +38,32 @@ class _Column:
     @property
     def key(self) -> str:
         return self.path.split(".")[-1]
+
+
+def _check_fields(run: _Run) -> None:
+    """Raise `UnknownFieldError` for a requested field that no segment object has.
+
+    A field found on one object only (Contact's Department, say) is kept: `_columns`
+    leaves it out on the other object with a note.
+    """
+    for dimension in run.dimensions:
+        if dimension in DEFAULT_DIMENSIONS:
+            continue
+        problems = []
+        for sobject in run.objects:
+            path = dimension.path(sobject)
+            if path is None:
+                continue
+            try:
+                resolve_path(run.metadata, sobject, path)
+            except PathError as exc:
+                hint = f" (did you mean {exc.suggestion!r}?)" if exc.suggestion else ""
+                problems.append(f"{exc}{hint}")
+                continue
+            break
+        else:
+            msg = f"field {dimension.name!r} cannot be analyzed: {'; '.join(problems)}"
+            raise UnknownFieldError(msg)
 
 
 def _columns(run: _Run, sobject: str) -> list[_Column]:

@@ -82,7 +82,12 @@ class Behaviour(BaseModel):
 
 
 class ReportResult(BaseModel):
+    """One Reports API run; `origin` is where the report came from: `given` (the
+    caller's id), `created` (sfseg made it now) or `reused` (sfseg made it earlier)."""
+
     report_id: str | None
+    name: str | None = None
+    origin: str | None = None
     groupings: list[str] = Field(default_factory=list)
     rows: list[dict[str, Any]] = Field(default_factory=list)
     grand_total: dict[str, Decimal | None] = Field(default_factory=dict)

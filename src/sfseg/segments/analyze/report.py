@@ -8,12 +8,35 @@ from sfseg.salesforce.errors import NotFoundError, SalesforceError
 from sfseg.segments.analyze.models import ReportResult
 from sfseg.segments.analyze.run import _Run
 from sfseg.segments.analyze.values import _int
+from sfseg.soql import ids
 
 __all__ = [
-    "REPORT_STATE_KEY",
-    "REPORT_NAME",
     "REPORT_GROUPINGS",
+    "REPORT_NAME",
+    "REPORT_STATE_KEY",
+    "ReportNotFoundError",
+    "check_report_id",
 ]
+
+# Key prefix of Report record ids.
+REPORT_KEY_PREFIX = "00O"
+
+
+class ReportNotFoundError(ValueError):
+    """The report id the caller gave is malformed or names no report in Salesforce."""
+
+    # An error in the user's input, not an API failure: the error log leaves it out.
+    user_input = True
+
+
+def check_report_id(report_id: str) -> None:
+    """Raise `ReportNotFoundError` unless `report_id` is shaped like a Report id."""
+    if not (ids.is_salesforce_id(report_id) and report_id.startswith(REPORT_KEY_PREFIX)):
+        msg = (
+            f"report id {report_id!r} is not a Report id: a report id has 15 or 18 "
+            f"characters and starts with {REPORT_KEY_PREFIX}"
+        )
+        raise ReportNotFoundError(msg)
 
 
 REPORT_STATE_KEY = "analysis_report_id"
@@ -41,24 +64,26 @@ def _run_report(run: _Run, report_id: str | None) -> ReportResult:
         "reportFilters": [{"column": "CAMPAIGN_ID", "operator": "equals", "value": run.campaign_id}]
     }
     chosen = report_id or run.store.get_state(REPORT_STATE_KEY)
+    origin = "given" if report_id is not None else "reused"
     try:
         if chosen is None:
-            chosen = run.client.reports.create(_report_metadata(run.campaign_id))
+            chosen, origin = run.client.reports.create(_report_metadata(run.campaign_id)), "created"
             run.store.set_state(REPORT_STATE_KEY, chosen)
         try:
             result = run.client.reports.run(chosen, overrides=overrides)
-        except NotFoundError:
+        except NotFoundError as exc:
             if report_id is not None:
-                raise
+                msg = f"report {report_id} not found in Salesforce ({exc.error_code or exc.status})"
+                raise ReportNotFoundError(msg) from exc
             # The stored report was deleted in Salesforce; make it again once.
-            chosen = run.client.reports.create(_report_metadata(run.campaign_id))
+            chosen, origin = run.client.reports.create(_report_metadata(run.campaign_id)), "created"
             run.store.set_state(REPORT_STATE_KEY, chosen)
             result = run.client.reports.run(chosen, overrides=overrides)
     except SalesforceError as exc:
         from sfseg.segments.errorlog import record_error
 
         record_error(run.store, operation="analyze.report", error=exc, segment_id=run.segment.id)
-        return ReportResult(report_id=chosen, error=str(exc))
+        return ReportResult(report_id=chosen, origin=origin, error=str(exc))
     rows = [
         {
             **row.groupings,
@@ -68,6 +93,8 @@ def _run_report(run: _Run, report_id: str | None) -> ReportResult:
     ]
     return ReportResult(
         report_id=chosen,
+        name=result.report_name or None,
+        origin=origin,
         groupings=list(result.grouping_columns),
         rows=rows,
         grand_total=dict(result.grand_total),
