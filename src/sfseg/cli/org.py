@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
+#: Width of describe's Field column at most: at 80 columns the other columns still fit.
+DESCRIBE_NAME_WIDTH = 24
+
 profiles_app = typer.Typer(help="List and show connection profiles (profiles.toml).", no_args_is_help=True)
 
 
@@ -307,11 +310,15 @@ def describe(
         )
         return
     table = Table(title=f"{described.name} ({described.label})")
-    # API names are what the reader came for: the column fits the longest one.
-    add_key_column(table, "Field", min_width=max((len(f.name) for f in fields), default=5))
-    for header in ("Type", "Length", "Filterable", "Groupable"):
-        table.add_column(header)
-    add_key_column(table, "References", min_width=10)
+    # API names are what the reader came for: the column fits the longest one, up to
+    # DESCRIBE_NAME_WIDTH; a longer name folds onto a second line rather than losing letters.
+    widest = max((len(f.name) for f in fields), default=5)
+    table.add_column("Field", overflow="fold", min_width=min(DESCRIBE_NAME_WIDTH, widest))
+    table.add_column("Type", overflow="fold")
+    table.add_column("Length", justify="right")
+    table.add_column("Filter")
+    table.add_column("Group")
+    table.add_column("References", overflow="fold")
     for f in fields:
         table.add_row(f.name, f.type, str(f.length or ""), _yes(f.filterable), _yes(f.groupable), ", ".join(f.reference_to))
     console.print(table)
