@@ -152,10 +152,7 @@ def _check_date_order(body: Mapping[str, Any]) -> None:
     start, end = dates.get("startdate"), dates.get("enddate")
     # Wire dates are YYYY-MM-DD text, so text order is date order.
     if isinstance(start, str) and isinstance(end, str) and end < start:
-        msg = (
-            f"the end date {end} is before the start date {start}; "
-            "give an end date on or after the start date"
-        )
+        msg = f"the end date {end} is before the start date {start}"
         raise CampaignFieldError(msg)
 
 
