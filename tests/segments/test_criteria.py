@@ -16,6 +16,7 @@ from sfseg.sandbox.org import Org
 from sfseg.segments.criteria import (
     CriteriaError,
     MetadataCache,
+    Problem,
     compile_criteria,
     detect_kind,
 )
@@ -408,3 +409,13 @@ def test_target_conflict(metadata: MetadataCache) -> None:
 def test_detect_kind(criteria: Any, kind: str) -> None:
     """The kind is detected by shape: mapping or YAML with match, SELECT, else WHERE."""
     assert detect_kind(criteria) == kind
+
+
+def test_problems_name_their_file() -> None:
+    """A rule file's problems can carry the file's path before each location."""
+    error = CriteriaError([Problem("match.all[0]", "Contact has no field Bogus"), Problem("", "empty")])
+    named = error.in_source("rules.yaml")
+    assert [str(problem) for problem in named.problems] == [
+        "rules.yaml, match.all[0]: Contact has no field Bogus",
+        "rules.yaml: empty",
+    ]

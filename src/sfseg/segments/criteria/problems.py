@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["CriteriaError", "Problem"]
 
@@ -40,6 +40,13 @@ class CriteriaError(ValueError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__(self._text())
+
+    def in_source(self, source: str) -> CriteriaError:
+        """Return the same error with `source` (such as the rule file's path) before each location."""
+        return CriteriaError(
+            [replace(problem, location=f"{source}, {problem.location}" if problem.location else source)
+             for problem in self.problems]
+        )  # fmt: skip
 
     def _text(self) -> str:
         if len(self.problems) == 1:
