@@ -122,3 +122,20 @@ def test_no_pages_that_load_from_a_cdn(fresh_api: Api) -> None:
     assert fresh_api.anonymous.get("/docs").status_code == 404
     assert fresh_api.anonymous.get("/redoc").status_code == 404
     assert fresh_api.anonymous.get("/openapi.json").status_code == 200
+
+
+def test_readiness_failure_documented_as_json(fresh_api: Api, fresh_sandbox) -> None:
+    """/readyz returns 503 with its JSON checks when the org is down, as documented."""
+    document = httpx.get(f"{fresh_api.url}/openapi.json").json()
+    documented = document["paths"]["/readyz"]["get"]["responses"]["503"]["content"]
+    fresh_sandbox.state.faults.configure({"rules": [{"path": "^/limits", "fault": "DAILY_LIMIT"}]})
+
+    response = fresh_api.anonymous.get("/readyz")
+
+    assert list(documented) == ["application/json"]
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["status"] == "not_ready"
+    assert body["checks"]["store"] == "ok"
+    assert "REQUEST_LIMIT_EXCEEDED" in body["checks"]["salesforce"]

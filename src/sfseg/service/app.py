@@ -32,6 +32,8 @@ __all__ = ["create_app"]
 
 logger = logging.getLogger("sfseg.service")
 
+PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemOut"
+
 API_TITLE = "sfseg"
 API_DESCRIPTION = (
     "Customer segments in Salesforce: create them from criteria, assign Contacts and Leads "
@@ -64,10 +66,12 @@ def _problem_media_type(document: dict[str, Any]) -> dict[str, Any]:
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if status[:1] in "45" and content:
-                    # FastAPI lists error models under the route's own media type
-                    # (text/html for the report); they are all sent as problem+json.
-                    schema = next(iter(content.values())).get("schema", {})
+                first: dict[str, Any] = next(iter(content.values()), {})
+                schema = first.get("schema", {})
+                # FastAPI lists error models under the route's own media type (text/html
+                # for the report); problems are sent as problem+json. /readyz's 503 is a
+                # Readiness document, not a problem, and keeps its type.
+                if status[:1] in "45" and schema.get("$ref") == PROBLEM_SCHEMA_REF:
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": schema}}
     return document
 
