@@ -17,15 +17,19 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A temporary config directory, no keyring and no inherited SFSEG_* variables or COLUMNS."""
     import os
+
+    from sfseg.cli.common import configure_logging
 
     for name in list(os.environ):
         if name.startswith("SFSEG_") or name == "COLUMNS":
             monkeypatch.delenv(name)
     monkeypatch.setattr("platformdirs.user_config_dir", lambda *a, **k: str(tmp_path / "config"))
     monkeypatch.setattr("sfseg.salesforce.secrets.get_secret", lambda *a, **k: None)
+    yield
+    configure_logging(verbose=False)  # drop a handler bound to this test's captured stderr
 
 
 @pytest.fixture
