@@ -11,7 +11,10 @@ from typer.testing import CliRunner
 
 from sfseg.cli.main import app
 from sfseg.cli.segments import parse_since
+from sfseg.salesforce.errors import NotFoundError
 from sfseg.sandbox.server import SandboxInfo
+from sfseg.segments.errorlog import record_error
+from sfseg.segments.store import Store
 
 WHERE = "MailingCountry = 'United States'"
 
@@ -128,25 +131,31 @@ def test_create_populate(cli_env: SandboxInfo) -> None:
     assert populate["counts"]["created"] == 3
 
 
-def test_duplicate_create_logged(cli_env: SandboxInfo, tmp_path: Path) -> None:
-    """A refused create exits 1 with the cause, and lands in the error log and errors.jsonl."""
+def _log_error(tmp_path: Path, operation: str, segment_id: str | None = None) -> None:
+    """Write one caught API error to the CLI's error log, as a failed Salesforce call would."""
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        record_error(store, operation=operation, error=NotFoundError("gone", status=404, error_code="NOT_FOUND"),
+                     segment_id=segment_id)  # fmt: skip
+
+
+def test_duplicate_create_not_logged(cli_env: SandboxInfo, tmp_path: Path) -> None:
+    """A refused create exits 1 with the cause; a user's own mistake stays out of the error log."""
     assert _run("segments", "create", "Twice", "--where", WHERE).exit_code == 0
     again = _run("segments", "create", "Twice", "--where", WHERE)
+    bad = _run("segments", "create", "Bad", "--where", "Nope = 1")
     assert again.exit_code == 1
+    assert bad.exit_code == 1
     assert "segment 'Twice' already exists" in again.stderr
 
     errors = _run("errors", "--json")
     assert errors.exit_code == 0
-    entries = json.loads(errors.stdout)
-    assert [(e["operation"], e["attempt"]) for e in entries] == [("segments.create", 1)]
-    assert "already exists" in entries[0]["message"]
-    line = json.loads((tmp_path / "errors.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    assert line["operation"] == "segments.create"
+    assert json.loads(errors.stdout) == []
+    assert not (tmp_path / "errors.jsonl").exists()
 
 
-def test_errors_filters(cli_env: SandboxInfo) -> None:
+def test_errors_filters(cli_env: SandboxInfo, tmp_path: Path) -> None:
     """`errors` filters by time and rejects a time it cannot read."""
-    _run("segments", "create", "Bad", "--where", "Nope = 1")
+    _log_error(tmp_path, "segments.create")
     assert len(json.loads(_run("errors", "--json", "--since", "1h").stdout)) == 1
     assert json.loads(_run("errors", "--json", "--job", "job_000000000000").stdout) == []
     bad = _run("errors", "--since", "yesterday-ish")
@@ -220,10 +229,11 @@ def test_refresh_adds_matches(cli_env: SandboxInfo) -> None:
     assert body["state"] == "succeeded"
 
 
-def test_errors_by_segment(cli_env: SandboxInfo) -> None:
+def test_errors_by_segment(cli_env: SandboxInfo, tmp_path: Path) -> None:
     """`errors --segment` takes a segment name and lists only that segment's errors."""
     assert _run("segments", "create", "US", "--where", WHERE).exit_code == 0
-    assert _run("analyze", "US", "--report", "00O000000000000AAA", "--json").exit_code == 0
+    segment_id = json.loads(_run("segments", "show", "US", "--json").stdout)["id"]
+    _log_error(tmp_path, "analyze.report", segment_id)
     entries = json.loads(_run("errors", "--segment", "US", "--json").stdout)
     assert [(e["operation"], e["http_status"]) for e in entries] == [("analyze.report", 404)]
     assert json.loads(_run("errors", "--segment", "seg_000000000000", "--json").stdout) == []
