@@ -438,3 +438,14 @@ def test_grouping_past_2000_values_sliced(tmp_path: Path) -> None:
     assert sum(population.values()) == 2500
     assert sum(v.count for v in emails.values) == 10
     assert analysis.api_calls == 4
+
+
+def test_no_lead_members_bands_complete(sample_org: Any, module_store: Store) -> None:
+    """A segment with no lead members counts zero per lead band, with no note about the bands."""
+    with next_client(sample_org) as client:
+        created = create_segment(client, module_store, "Texas both", TEXAS, target="both")
+        assert created.segment is not None
+        refresh_segment(client, module_store, created.segment.id)
+        analysis = analyze_segment(client, module_store, created.segment.id, include_report=False)
+    assert analysis.size.leads == 0
+    assert [note for note in analysis.notes if "annual_revenue" in note or "employees" in note] == []

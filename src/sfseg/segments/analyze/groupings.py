@@ -185,6 +185,10 @@ def _queue_grouping(
             )
             for c in columns
         }
+        if first:
+            # No rows (a side with no records) means zero non-null values, not a missing count.
+            for column in edge_columns:
+                side.at_least.setdefault(column.path, {}).setdefault(0, 0)
         for row in rows:
             n = _int(row.get("n"))
             for column in columns:
@@ -237,7 +241,9 @@ def _finish_edges(run: _Run, side: _SideCounts, columns: list[_Column]) -> None:
         edges = column.dimension.bands
         at_least = side.at_least.get(column.path, {})
         if len(at_least) != len(edges):
-            run.notes.append(f"{column.dimension.name} bands on {side.sobject} are incomplete")
+            run.notes.append(
+                f"{column.dimension.name} left out on {side.sobject}: a count per band did not come back"
+            )
             continue
         counts = _side(run, side.segment_side).setdefault(
             (column.dimension.name, side.sobject), _Counts()
