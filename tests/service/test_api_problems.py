@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 
-import httpx
-
 from sfseg.sandbox.server import SandboxInfo
 from tests.service.conftest import Api, problem_of
 
@@ -108,7 +106,7 @@ def test_unavailable_org_is_503(fresh_api: Api, fresh_sandbox: SandboxInfo) -> N
 
 def test_problem_media_type_in_openapi(fresh_api: Api) -> None:
     """The OpenAPI document declares error responses as problem+json with the Problem schema."""
-    document = httpx.get(f"{fresh_api.url}/openapi.json").json()
+    document = fresh_api.read.get("/openapi.json").json()
 
     answer = document["paths"]["/v1/segments"]["post"]["responses"]["422"]
     assert list(answer["content"]) == ["application/problem+json"]
@@ -121,12 +119,12 @@ def test_no_pages_that_load_from_a_cdn(fresh_api: Api) -> None:
     """FastAPI's /docs and /redoc pages, which load scripts from a CDN, are not served."""
     assert fresh_api.anonymous.get("/docs").status_code == 404
     assert fresh_api.anonymous.get("/redoc").status_code == 404
-    assert fresh_api.anonymous.get("/openapi.json").status_code == 200
+    assert fresh_api.read.get("/openapi.json").status_code == 200
 
 
 def test_readiness_failure_documented_as_json(fresh_api: Api, fresh_sandbox) -> None:
     """/readyz returns 503 with its JSON checks when the org is down, as documented."""
-    document = httpx.get(f"{fresh_api.url}/openapi.json").json()
+    document = fresh_api.read.get("/openapi.json").json()
     documented = document["paths"]["/readyz"]["get"]["responses"]["503"]["content"]
     fresh_sandbox.state.faults.configure({"rules": [{"path": "^/limits", "fault": "DAILY_LIMIT"}]})
 
@@ -139,3 +137,11 @@ def test_readiness_failure_documented_as_json(fresh_api: Api, fresh_sandbox) -> 
     assert body["status"] == "not_ready"
     assert body["checks"]["store"] == "ok"
     assert "REQUEST_LIMIT_EXCEEDED" in body["checks"]["salesforce"]
+
+
+def test_openapi_needs_key(fresh_api: Api) -> None:
+    """The OpenAPI document, like every endpoint but the health checks, needs an API key."""
+    response = fresh_api.anonymous.get("/openapi.json")
+
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"

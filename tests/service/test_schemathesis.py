@@ -50,8 +50,8 @@ def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
 def test_api_conforms_to_openapi(live_service: tuple[str, str]) -> None:
     """No 5xx, and each response matches its documented status, media type and schema."""
     url, key = live_service
-    api_schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
     headers = {"Authorization": f"Bearer {key}"}
+    api_schema = schemathesis.openapi.from_url(f"{url}/openapi.json", headers=headers)
     failures: list[str] = []
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 14

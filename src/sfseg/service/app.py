@@ -14,10 +14,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 
 import sfseg
 from sfseg.salesforce import SalesforceClient
 from sfseg.segments.store import Store
+from sfseg.service.auth import ReadKey
 from sfseg.service.config import ServiceConfig
 from sfseg.service.errors import DOMAIN_ERRORS
 from sfseg.service.limits import BodySizeLimit
@@ -107,9 +109,11 @@ def create_app(
         description=API_DESCRIPTION,
         lifespan=lifespan,
         # FastAPI's /docs and /redoc pages load their scripts from a CDN; the service
-        # serves only its own content, so they are off and /openapi.json stays.
+        # serves only its own content, so they are off. /openapi.json is served below,
+        # behind an API key like every endpoint but the health checks.
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
     )
     install_problem_handlers(app, DOMAIN_ERRORS)
     for router in (health.router, segments.router, jobs.router, errors_routes.router):
@@ -127,4 +131,9 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_document(_key: ReadKey) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     return app
