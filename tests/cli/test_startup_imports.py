@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
+
+from sfseg.cli.assign import assign_command
+from sfseg.segments.write import WriteOptions
 
 # Libraries that only a command's body may load: the store, migrations, the client, the server.
 HEAVY = ("sqlalchemy", "alembic", "httpx", "fastapi", "uvicorn", "jwt", "keyring")
 
 LIGHT_AREAS = (
+    "sfseg.cli.assign",
     "sfseg.cli.common",
     "sfseg.cli.demo",
     "sfseg.cli.errors",
@@ -18,6 +23,7 @@ LIGHT_AREAS = (
     "sfseg.cli.render",
     "sfseg.cli.sandbox",
     "sfseg.cli.segments",
+    "sfseg.cli.service",
 )
 
 
@@ -39,6 +45,16 @@ def _loaded_after_import(modules: tuple[str, ...]) -> list[str]:
 
 def test_light_areas_skip_heavy_libraries() -> None:
     assert _loaded_after_import(LIGHT_AREAS) == []
+
+
+def test_main_skips_heavy_libraries() -> None:
+    """`sfseg --help` and `sfseg sandbox serve` import the app and every area first."""
+    assert _loaded_after_import(("sfseg.cli.main",)) == []
+
+
+def test_concurrency_default_matches_writer() -> None:
+    concurrency = inspect.signature(assign_command).parameters["concurrency"]
+    assert concurrency.default == WriteOptions().concurrency
 
 
 def test_check_sees_heavy_imports() -> None:

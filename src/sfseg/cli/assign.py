@@ -13,18 +13,10 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from sfseg.cli.common import (
@@ -37,24 +29,24 @@ from sfseg.cli.common import (
     open_client,
     print_json,
 )
-from sfseg.salesforce.errors import SalesforceError
-from sfseg.segments import assign as assign_module
-from sfseg.segments import jobs
-from sfseg.segments.customers import InputError, read_customer_file
 from sfseg.segments.plan import DEFAULT_BULK_THRESHOLD
-from sfseg.segments.store import SegmentNotFoundError, Store
-from sfseg.segments.store.models import Segment
-from sfseg.segments.write import Progress as ProgressSink
-from sfseg.segments.write import WriteOptions
+
+# The store, the client and the assignment engine are imported inside the commands so
+# that `sfseg --help` and `sfseg sandbox serve` do not load SQLAlchemy or httpx.
+if TYPE_CHECKING:
+    from sfseg.segments import assign as assign_module
+    from sfseg.segments.store import Store
+    from sfseg.segments.store.models import Segment
 
 __all__ = ["register"]
 
 EXIT_ROWS_FAILED = 2
 EXIT_LIMIT_REACHED = 3
+# The default of WriteOptions.concurrency, written out so that --help need not import the
+# writer; tests/cli/test_startup_imports.py checks that the two agree.
+DEFAULT_CONCURRENCY = 2
 # Items listed in the people-facing table; --json always lists every item.
 TABLE_ITEMS = 50
-
-_STEP_LABELS = {"resolve": "Resolving customers", "write": "Writing members", "reconcile": "Reconciling"}
 
 
 class ModeChoice(StrEnum):
@@ -104,36 +96,6 @@ _MODE_COUNTS = {
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
 jobs_app = typer.Typer(help="Assignment jobs: list, show and resume them.", no_args_is_help=True)
-
-
-class RichProgress(ProgressSink):
-    """Progress bars on stderr, one per step; silent when stderr is not a terminal."""
-
-    def __init__(self) -> None:
-        self._bars = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err_console, transient=True, disable=not err_console.is_terminal,
-        )  # fmt: skip
-        self._tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> RichProgress:
-        self._bars.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._bars.stop()
-
-    def start(self, step: str, total: int | None) -> None:
-        self._tasks[step] = self._bars.add_task(_STEP_LABELS.get(step, step), total=total)
-
-    def advance(self, step: str, amount: int) -> None:
-        if step in self._tasks:
-            self._bars.advance(self._tasks[step], amount)
-
-    def finish(self, step: str) -> None:
-        task = self._tasks.pop(step, None)
-        if task is not None:
-            self._bars.remove_task(task)
 
 
 def register(app: typer.Typer) -> None:
@@ -188,7 +150,7 @@ def assign_command(
     ] = DEFAULT_BULK_THRESHOLD,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, help="Composite write requests in flight at once for the campaign.")
-    ] = WriteOptions().concurrency,
+    ] = DEFAULT_CONCURRENCY,
     as_json: JsonOption = False,
     profile: ProfileOption = None,
 ) -> None:
@@ -198,6 +160,13 @@ def assign_command(
     1 for an error, 2 when some or all rows failed, 3 when the daily API limit stopped
     the job (continue it later with `sfseg jobs resume JOB`).
     """
+    from sfseg.cli.progress import RichProgress
+    from sfseg.salesforce.errors import SalesforceError
+    from sfseg.segments import assign as assign_module
+    from sfseg.segments.customers import InputError
+    from sfseg.segments.store import SegmentNotFoundError, Store
+    from sfseg.segments.write import WriteOptions
+
     sources = sum(1 for given in (customer_ids, file, from_criteria) if given)
     if sources != 1:
         fail("Give the customers one way: ids as arguments, --file PATH, or --criteria.",
@@ -245,6 +214,9 @@ def _customer_values(
     column: str | None,
     from_criteria: bool,
 ) -> Iterable[str]:
+    from sfseg.segments import assign as assign_module
+    from sfseg.segments.customers import read_customer_file
+
     if customer_ids:
         return customer_ids
     if file is not None:
@@ -267,6 +239,9 @@ def jobs_list(
     as_json: JsonOption = False,
 ) -> None:
     """List assignment jobs, newest first."""
+    from sfseg.segments import jobs
+    from sfseg.segments.store import Store
+
     store = Store()
     try:
         segment_id = store.get_segment(segment).id if segment else None
@@ -294,6 +269,8 @@ def jobs_list(
 
 def _mode_counts(mode: str, counts: dict[str, int]) -> str:
     """Format the counts that matter for a job's mode, such as `removed 1, skipped 0, failed 0`."""
+    from sfseg.segments import assign as assign_module
+
     names = list(_MODE_COUNTS.get(mode, assign_module.COUNT_KEYS))
     names += [name for name, count in counts.items() if count and name not in names]
     return ", ".join(f"{name.replace('_member', '')} {counts.get(name, 0)}" for name in names)
@@ -311,6 +288,10 @@ def jobs_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one job: state, counts and every item's outcome."""
+    from sfseg.segments import assign as assign_module
+    from sfseg.segments import jobs
+    from sfseg.segments.store import Store
+
     store = Store()
     try:
         summary = jobs.get_job(store, job_id)
@@ -340,6 +321,12 @@ def jobs_resume(
     Exit status as for `sfseg assign`: 0, 1 for an error, 2 when rows failed, 3 when the
     daily API limit stopped it again.
     """
+    from sfseg.cli.progress import RichProgress
+    from sfseg.salesforce.errors import SalesforceError
+    from sfseg.segments import assign as assign_module
+    from sfseg.segments import jobs
+    from sfseg.segments.store import Store
+
     store = Store()
     try:
         # Checked before connecting: an unknown or finished job needs no credentials.
@@ -393,6 +380,8 @@ def _print_result(result: assign_module.AssignResult) -> None:
 
 
 def _counts_line(counts: dict[str, int]) -> str:
+    from sfseg.segments import assign as assign_module
+
     shown = [f"{name} {counts.get(name, 0)}" for name in assign_module.COUNT_KEYS]
     if counts.get("pending"):
         shown.append(f"pending {counts['pending']}")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from sfseg.cli.common import ProfileOption, console, err_console, fail, fail_for, print_json
-from sfseg.salesforce.errors import SalesforceError
-from sfseg.salesforce.settings import ConnectionSettings
-from sfseg.segments.store import Store
+
+# The store and the client settings are imported inside the commands so that
+# `sfseg --help` and `sfseg sandbox serve` do not load SQLAlchemy or pydantic.
+if TYPE_CHECKING:
+    from sfseg.segments.store import Store
 
 __all__ = ["keys_app", "register"]
 
@@ -24,6 +26,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _open_store() -> Store:
+    from sfseg.segments.store import Store
+
     try:
         return Store()
     except Exception as exc:  # a bad URL or an unreachable server: report, do not trace
@@ -43,6 +47,8 @@ def serve_command(
     profile: ProfileOption = None,
 ) -> None:
     """Run the HTTP API (FastAPI + uvicorn) with the store and org of the other commands."""
+    from sfseg.salesforce.errors import SalesforceError
+    from sfseg.salesforce.settings import ConnectionSettings
     from sfseg.service.config import ServiceConfig
     from sfseg.service.server import serve
 
