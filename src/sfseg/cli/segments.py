@@ -7,6 +7,8 @@ command catches is also written to the error log (`sfseg errors`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -84,6 +86,19 @@ def _criteria(where: str | None, soql: str | None, rules: Path | None) -> tuple[
     return text, kind  # type: ignore[return-value]
 
 
+@contextmanager
+def _rule_file(rules: Path | None) -> Iterator[None]:
+    """Name the rule file before the location of each criteria problem."""
+    from sfseg.segments.criteria import CriteriaError
+
+    try:
+        yield
+    except CriteriaError as exc:
+        if rules is None:
+            raise
+        raise exc.in_source(str(rules)) from None
+
+
 def _target(target: str | None) -> Target | None:
     if target is None:
         return None
@@ -116,6 +131,7 @@ def preview_command(
     with (
         open_client(profile) as client,
         reported(store, "segments.preview"),
+        _rule_file(rules),
         err_console.status("Checking the criteria and counting matches..."),
     ):
         result = preview(client, text, target=chosen, kind=kind)
@@ -208,6 +224,7 @@ def create_command(
     with (
         open_client(profile) as client,
         reported(store, "segments.create"),
+        _rule_file(rules),
         err_console.status("Checking the criteria and creating the Campaign..."),
     ):
         result = create_segment(
@@ -439,7 +456,7 @@ def analyze_command(
         typer.Option("--html", help="Also write the self-contained HTML report with charts here."),
     ] = None,
 ) -> None:
-    """Analyze a segment: size, demographics with lift, behaviour, report and overlap."""
+    """Analyze a segment: size, demographics with lift, behaviour, report, and overlap with every other stored segment."""
     from sfseg.segments.analyze import POPULATION_MAX_AGE, analyze_segment
 
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
