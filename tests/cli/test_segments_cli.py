@@ -216,7 +216,39 @@ def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert outcomes["nobody@example.invalid"]["outcome"] == "skipped"
     converted = next(c for c in body["customers"] if c.startswith("00Q"))
     assert outcomes[converted]["object"] == "Contact"
+    assert outcomes[converted]["reason"] == "converted_lead"
     assert body["analyze"]["size"]["members"] == first["created"]
+
+
+def test_populate_notes_converted_lead(cli_env: SandboxInfo) -> None:
+    """`--populate` says when a converted lead was added as its contact."""
+    org = cli_env.state.org
+    lead = org.create("Lead", {"LastName": "conv", "Company": "Acme", "Country": "United States"})
+    germany = next(iter(org.store.connection.execute(
+        "SELECT Id FROM Contact WHERE MailingCountry = 'Germany'").fetchone()))  # fmt: skip
+    org.convert_lead(lead, contact_id=germany, account_id=None)
+    result = CliRunner(env={"COLUMNS": "250"}).invoke(
+        app, ["segments", "create", "US", "--where", WHERE, "--target", "both", "--populate"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 of these was a converted lead, added as its contact" in result.stdout
+
+
+def test_rule_file_named_in_problems(cli_env: SandboxInfo, tmp_path: Path) -> None:
+    """A problem in a rule file names the file."""
+    rules = tmp_path / "bad.yaml"
+    rules.write_text("match:\n  all:\n    - {field: Bogus, op: eq, value: x}\n", encoding="utf-8")
+    result = _run("segments", "preview", "--rules", str(rules))
+    assert result.exit_code == 1
+    assert f"{rules}, match.all[0]" in result.stderr
+
+
+def test_analyze_names_report(cli_env: SandboxInfo) -> None:
+    """The analysis table output says what the report is and where it came from."""
+    assert _run("segments", "create", "US", "--where", WHERE, "--populate").exit_code == 0
+    result = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["analyze", "US"])
+    assert result.exit_code == 0, result.output
+    assert "'sfseg segment analysis', made by sfseg for this analysis" in result.stdout
 
 
 def test_refresh_adds_matches(cli_env: SandboxInfo) -> None:

@@ -97,23 +97,28 @@ def _run_demo(client: Any, store: Store, steps: dict[str, Any], *, quiet: bool) 
         console.print(DEMO_RULES)
         console.print(preview_table(dict(found.counts), dict(found.soql)))
 
-    _step(quiet, 2, "create the segment: a Campaign with statuses Added (default) and Responded")
+    _step(quiet, 2, "create the segment and its Campaign")
     created = create_segment(
         client, store, DEMO_SEGMENT, DEMO_RULES, description="Made by `sfseg demo`."
     )
     steps["create"] = created.to_json()
     if not quiet:
-        show_created(created)
+        show_created(created, matches=False)
     assert created.segment is not None
     segment_id = created.segment.id
 
     customers = _demo_customers(client)
     steps["customers"] = customers
     for number, key, title in (
-        (3, "assign", "assign customers given as ids and emails"),
+        (3, "assign", "assign customers given as ids and emails, one of them twice"),
         (4, "assign_again", "assign the same customers again: nothing changes"),
     ):
         _step(quiet, number, title)
+        if number == 3 and not quiet:
+            console.print(
+                "Assignment adds the customers it is given and does not check them against the "
+                "criteria, so a member can fall outside them (such as the contact of a converted lead)."
+            )
         result = assign_customers(client, store, segment_id, customers)
         steps[key] = result.to_json()
         if not quiet:

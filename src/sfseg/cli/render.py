@@ -23,8 +23,10 @@ def preview_table(counts: dict[str, int], soql: dict[str, str]) -> Table:
     return table
 
 
-def show_created(result: Any) -> None:
-    console.print(preview_table(dict(result.counts), dict(result.soql)))
+def show_created(result: Any, *, matches: bool = True) -> None:
+    """Print a created segment; `matches` False leaves out the table of matches."""
+    if matches:
+        console.print(preview_table(dict(result.counts), dict(result.soql)))
     if result.dry_run:
         console.print(f"Dry run: nothing written ({result.api_calls} API calls).")
         return
@@ -33,7 +35,7 @@ def show_created(result: Any) -> None:
         f"Segment [bold]{escape(result.segment.name)}[/] ({result.segment.id}): Campaign "
         f"{result.campaign_id} {verb}; statuses "
         + ", ".join(
-            f"{s.label}{' (default)' if s.is_default else ''}{' (responded)' if s.has_responded else ''}"
+            f"{s.label}{' (default)' if s.is_default else ''}{' (counts as responded)' if s.has_responded else ''}"
             for s in result.statuses
         )
         + f"; {result.api_calls} API calls."
@@ -41,6 +43,19 @@ def show_created(result: Any) -> None:
     if result.populate is not None:
         counts = result.populate.counts
         console.print("Populated: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v))
+        _converted_note(result.populate)
+
+
+def _converted_note(result: Any) -> None:
+    converted = getattr(result, "converted_leads", 0)
+    if converted:
+        what = "was a converted lead, added as its contact" if converted == 1 else (
+            "were converted leads, added as their contacts"
+        )
+        console.print(
+            f"[yellow]Note:[/] {converted:,} of these {what}; "
+            f"`sfseg jobs show {result.job_id}` names each lead and contact."
+        )
 
 
 def show_analysis(analysis: Any, *, top: int = 5) -> None:
@@ -68,9 +83,7 @@ def show_analysis(analysis: Any, *, top: int = 5) -> None:
     console.print(table)
     console.print(_behaviour_table(analysis.behaviour))
     if analysis.report is not None:
-        report = analysis.report
-        state = f"error: {report.error}" if report.error else f"{len(report.rows)} rows"
-        console.print(f"Report {report.report_id}: {escape(state)}")
+        _show_report(analysis.report, top)
     for overlap in analysis.overlap:
         console.print(
             f"Shares {overlap.shared:,} members with {escape(overlap.name)} ({overlap.segment_id})"
@@ -78,6 +91,32 @@ def show_analysis(analysis: Any, *, top: int = 5) -> None:
     for note in analysis.notes:
         console.print(f"[yellow]Note:[/] {escape(note)}")
     console.print(f"{analysis.api_calls} API calls.")
+
+
+_REPORT_ORIGINS = {
+    "created": "made by sfseg for this analysis",
+    "reused": "made by sfseg earlier and run again",
+    "given": "given with --report",
+}
+
+
+def _show_report(report: Any, top: int) -> None:
+    about = ", ".join(
+        part for part in (repr(report.name) if report.name else "", _REPORT_ORIGINS.get(report.origin or "", "")) if part
+    )
+    label = f"Report {report.report_id}" + (f" ({escape(about)})" if about else "")
+    if report.error:
+        console.print(f"{label}: error: {escape(report.error)}")
+        return
+    console.print(f"{label}: {len(report.rows):,} rows")
+    table = Table()
+    for column in (*report.groupings, "RowCount"):
+        table.add_column(column, justify="right" if column == "RowCount" else "left")
+    for row in report.rows[: top * 2]:
+        table.add_row(*(escape(str(row.get(column, ""))) for column in (*report.groupings, "RowCount")))
+    if len(report.rows) > top * 2:
+        table.caption = f"first {top * 2} of {len(report.rows)} rows; --json lists them all"
+    console.print(table)
 
 
 def _percent(value: float | None) -> str:
@@ -122,3 +161,7 @@ def show_assign(result: Any) -> None:
         )
     console.print(table)
     console.print(", ".join(f"{k} {v}" for k, v in result.counts.items() if v))
+    if result.repeats:
+        folded = ", ".join(repeat.given for repeat in result.repeats)
+        console.print(f"{len(result.repeats)} repeated customer id(s) folded into their first occurrence: {escape(folded)}")
+    _converted_note(result)
