@@ -389,7 +389,11 @@ def _counts_line(counts: dict[str, int]) -> str:
 
 
 def _items_table(items: Sequence[assign_module.ItemResult]) -> Table:
-    table = Table("customer", "record", "object", "outcome", "code", "message")
+    table = Table()
+    add_key_column(table, "customer")
+    add_key_column(table, "record")
+    for header in ("object", "outcome", "code", "message"):
+        table.add_column(header, overflow="fold")
     for item in items[:TABLE_ITEMS]:
         table.add_row(
             escape(item.customer_id), item.resolved_id or "", item.object or "", item.outcome,

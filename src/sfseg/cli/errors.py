@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sfseg.cli.common import JsonOption, console, fail, print_json
+from sfseg.cli.common import JsonOption, add_key_column, console, fail, print_json
 from sfseg.cli.failures import open_store, reported
 
 if TYPE_CHECKING:
@@ -88,18 +88,15 @@ def errors_command(
 
 def _errors_table(records: list[ErrorRecord]) -> Table:
     table = Table(title="Error log")
-    for column in (
-        "Time",
-        "Operation",
-        "Segment",
-        "Job",
-        "Customer",
-        "HTTP",
-        "Code",
-        "Attempt",
-        "Message",
-    ):
+    table.add_column("Time", overflow="fold")
+    table.add_column("Operation", overflow="fold")
+    add_key_column(table, "Segment", min_width=16)
+    add_key_column(table, "Job", min_width=16)
+    add_key_column(table, "Customer")
+    for column in ("HTTP", "Code", "Attempt"):
         table.add_column(column, overflow="fold")
+    # The message is the part people read, so it gets the room the other columns leave.
+    table.add_column("Message", overflow="fold", ratio=1, min_width=30)
     for record in records:
         table.add_row(
             record.at.strftime("%Y-%m-%d %H:%M:%S"), record.operation, record.segment_id or "",

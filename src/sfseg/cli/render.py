@@ -8,7 +8,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from sfseg.cli.common import console
+from sfseg.cli.common import add_key_column, console
 
 __all__ = ["preview_table", "show_analysis", "show_assign", "show_created"]
 
@@ -148,7 +148,9 @@ def show_assign(result: Any) -> None:
     table = Table(
         title=f"Job {result.job_id}: {result.state} via {result.route}, {result.api_calls} API calls"
     )
-    for column in ("Customer", "Resolved", "Object", "Outcome", "Why"):
+    add_key_column(table, "Customer")
+    add_key_column(table, "Resolved")
+    for column in ("Object", "Outcome", "Why"):
         table.add_column(column, overflow="fold")
     for item in result.items:
         why = item.error_code or item.message or getattr(item, "reason", None) or ""

@@ -19,6 +19,7 @@ from rich.table import Table
 from sfseg.cli.common import (
     JsonOption,
     ProfileOption,
+    add_key_column,
     console,
     err_console,
     fail,
@@ -252,7 +253,11 @@ def _with_populate(result: Any, populated: Any) -> Any:
 
 def _segments_table(segments: list[SegmentInfo]) -> Table:
     table = Table(title="Segments")
-    for column in ("Id", "Name", "Target", "Campaign", "Criteria", "Created"):
+    add_key_column(table, "Id", min_width=16)
+    table.add_column("Name", overflow="fold")
+    table.add_column("Target", overflow="fold")
+    add_key_column(table, "Campaign")
+    for column in ("Criteria", "Created"):
         table.add_column(column, overflow="fold")
     for segment in segments:
         table.add_row(
