@@ -7,6 +7,7 @@ new empty org per test, for faults, limits and exact statistics.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,11 @@ from sfseg.sandbox.server import SandboxInfo, run_sandbox
 
 if TYPE_CHECKING:
     from sfseg.salesforce import SalesforceClient
+
+# The CLI's console takes its width from COLUMNS when it is created, at import. A
+# terminal's COLUMNS would make table output depend on where the tests run, so the
+# tests start without it; a test that needs a width sets it for its own command.
+os.environ.pop("COLUMNS", None)
 
 
 def _serve(**options: Any) -> Iterator[SandboxInfo]:
