@@ -19,6 +19,7 @@ does not hold.
 
 from __future__ import annotations
 
+import abc
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -149,7 +150,32 @@ class ItemResult:
         }
 
 
-class ItemResults(Sequence[ItemResult]):
+class _LazyItemResults(Sequence[ItemResult]):
+    """A sequence of `ItemResult` built one at a time when read; subclasses say how."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
+
+    @abc.abstractmethod
+    def _result(self, position: int) -> ItemResult: ...
+
+    @overload
+    def __getitem__(self, index: int) -> ItemResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ItemResult]: ...
+
+    def __getitem__(self, index: int | slice) -> ItemResult | list[ItemResult]:
+        positions = range(len(self))
+        if isinstance(index, slice):
+            return [self._result(position) for position in positions[index]]
+        return self._result(positions[index])
+
+    def __iter__(self) -> Iterator[ItemResult]:
+        return (self._result(position) for position in range(len(self)))
+
+
+class ItemResults(_LazyItemResults):
     """The outcomes of a run in input order, each `ItemResult` built when it is read.
 
     A million customers must not mean a million extra objects held at once, so the
@@ -162,19 +188,8 @@ class ItemResults(Sequence[ItemResult]):
     def __len__(self) -> int:
         return len(self._items)
 
-    @overload
-    def __getitem__(self, index: int) -> ItemResult: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[ItemResult]: ...
-
-    def __getitem__(self, index: int | slice) -> ItemResult | list[ItemResult]:
-        if isinstance(index, slice):
-            return [ItemResult.from_item(item) for item in self._items[index]]
-        return ItemResult.from_item(self._items[index])
-
-    def __iter__(self) -> Iterator[ItemResult]:
-        return (ItemResult.from_item(item) for item in self._items)
+    def _result(self, position: int) -> ItemResult:
+        return ItemResult.from_item(self._items[position])
 
 
 @dataclass(slots=True)
@@ -509,7 +524,7 @@ def _dry_run(run: _Run, customers: CustomerSet) -> AssignResult:
     )  # fmt: skip
 
 
-class _PlannedItems(Sequence[ItemResult]):
+class _PlannedItems(_LazyItemResults):
     """A dry run's items, built on access from the customers, the resolution and the plan.
 
     A dry run keeps no per-customer object, so planning a million ids stays within the
@@ -528,19 +543,8 @@ class _PlannedItems(Sequence[ItemResult]):
     def __len__(self) -> int:
         return len(self._order)
 
-    @overload
-    def __getitem__(self, index: int) -> ItemResult: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[ItemResult]: ...
-
-    def __getitem__(self, index: int | slice) -> ItemResult | list[ItemResult]:
-        if isinstance(index, slice):
-            return [self._build(key) for key in self._order[index]]
-        return self._build(self._order[index])
-
-    def __iter__(self) -> Iterator[ItemResult]:
-        return (self._build(key) for key in self._order)
+    def _result(self, position: int) -> ItemResult:
+        return self._build(self._order[position])
 
     def _build(self, customer_id: str) -> ItemResult:
         rejected = self._rejected.get(customer_id)
