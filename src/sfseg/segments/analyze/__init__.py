@@ -15,7 +15,9 @@ Demographic fields are grouped together in as few queries as stay under 2,000 gr
 the limit of one aggregate result. The split follows the population's distinct-value
 counts, and a segment under 2,000 members takes every field in one query. Marginals
 are summed locally. Banded fields with too many values, and currency fields (which
-SOQL cannot group), are counted once per band edge. A grouping that still reaches
+SOQL cannot group), are counted once per band edge. An integer field banded from 0
+(employees) takes one query grouped by its values under the top edge instead, and
+its top band is the non-null count less the lower bands. A grouping that still reaches
 2,000 groups keeps its 2,000 largest groups and sums the rest into `(other)`.
 
 Population counts do not depend on the segment. They are stored for 24 hours, so a

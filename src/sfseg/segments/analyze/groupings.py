@@ -155,6 +155,8 @@ class _SideCounts:
     segment_side: bool
     total: int | None = None
     at_least: dict[str, dict[int, int]] = field(default_factory=dict)
+    # Counts per band below the top edge, from one grouped query (see `_queue_below_top`).
+    below: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 def _queue_grouping(
@@ -240,6 +242,11 @@ def _finish_edges(run: _Run, side: _SideCounts, columns: list[_Column]) -> None:
     for column in columns:
         edges = column.dimension.bands
         at_least = side.at_least.get(column.path, {})
+        below = side.below.get(column.path)
+        if below is not None and 0 in at_least:
+            # Records at or above an edge: the non-null ones less those in lower bands.
+            for index in range(1, len(edges)):
+                at_least[index] = at_least[0] - sum(below.get(i, 0) for i in range(index))
         if len(at_least) != len(edges):
             run.notes.append(
                 f"{column.dimension.name} left out on {side.sobject}: a count per band did not come back"
@@ -271,8 +278,54 @@ def _queue_side(
     for column in edge_columns:
         # The first grouping query counted the non-null values, the edge at 0.
         counted = bool(packs) and column.dimension.bands[0] == 0
-        _queue_edges(run, side, column, from_index=1 if counted else 0)
+        if counted and _whole_numbers_below_top(column):
+            _queue_below_top(run, side, column)
+        else:
+            _queue_edges(run, side, column, from_index=1 if counted else 0)
     return edge_columns
+
+
+def _whole_numbers_below_top(column: _Column) -> bool:
+    """Return True for a groupable integer column whose values from 0 up to its top band edge
+    fit in one aggregate result."""
+    edges = column.dimension.bands
+    return (
+        column.field.groupable
+        and column.field.type == "int"
+        and len(edges) > 2
+        and edges[0] == 0
+        and edges[-1] < MAX_GROUPS
+    )
+
+
+def _queue_below_top(run: _Run, side: _SideCounts, column: _Column) -> None:
+    """Count every band but the top one in one query grouped by the values under the top edge.
+
+    `_finish_edges` takes the top band as the non-null count less the lower bands. Integers
+    from 0 to the edge make fewer than 2,000 groups. If negative values push the result to
+    the limit, the band edges are counted one query each instead.
+    """
+    top = column.dimension.bands[-1]
+    base = f" AND {run.object_filter(side.sobject)}" if side.segment_side else ""
+    soql = (
+        f"SELECT {column.path}, COUNT(Id) n FROM {side.sobject} "
+        f"WHERE {column.path} < {format_literal(top)}{base} "
+        f"GROUP BY {column.path} LIMIT {MAX_GROUPS}"
+    )
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        if len(rows) >= MAX_GROUPS:
+            _queue_edges(run, side, column, from_index=1)
+            return
+        below = side.below.setdefault(column.path, {})
+        edges = column.dimension.bands
+        for row in rows:
+            value = row.get(column.key)
+            if value is not None:
+                index = band_of(edges, _decimal(value))
+                below[index] = below.get(index, 0) + _int(row.get("n"))
+
+    run.batch.query(soql, handle)
 
 
 def _queue_other_total(run: _Run, side: _SideCounts) -> None:
