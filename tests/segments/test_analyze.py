@@ -225,8 +225,8 @@ def test_report_run(analyses: dict[str, Any]) -> None:
 
 
 def test_api_calls(analyses: dict[str, Any]) -> None:
-    """An analysis costs four calls; the first one also counts the population and makes the report."""
-    assert analyses["second"].api_calls == 4
+    """An analysis costs three calls; the first one also counts the population and makes the report."""
+    assert analyses["second"].api_calls == 3
     assert analyses["first"].api_calls == 6
 
 

@@ -1,5 +1,5 @@
-"""Employee bands counted past the 2,000-group limit: one grouped query under the top
-edge, the top band as the non-null count less the rest."""
+"""Analysis query counts: employee bands past the 2,000-group limit in one grouped query
+under the top edge, and the calls of a cold analysis of 1,000 members."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 import sfseg.segments.analyze as analyze_module
-from sfseg.segments.analyze import EMPLOYEE_BANDS, analyze_segment, band_label, band_of
+from sfseg.segments.analyze import (
+    EMPLOYEE_BANDS,
+    REVENUE_BANDS,
+    analyze_segment,
+    band_label,
+    band_of,
+)
 from sfseg.segments.analyze.batching import _Batcher
 from sfseg.segments.create import create_segment
 from sfseg.segments.store import Store
@@ -89,3 +95,63 @@ def test_employee_bands_one_query(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # One query below the top edge for the population. The small segment groups its values.
     assert len(employee_queries) == 1
     assert "NumberOfEmployees < 1000" in employee_queries[0]
+
+
+def test_cold_analysis_1000_members_calls(tmp_path: Path) -> None:
+    """A segment of 1,000 contacts with the population counted again costs three Composite
+    calls and the report run, with one other stored segment."""
+    from sfseg.sandbox.server import run_sandbox
+    from sfseg.segments.analyze import POPULATION_STATE_PREFIX
+    from sfseg.segments.store import StoreState
+
+    with (
+        run_sandbox(seed="synthetic:3000") as info,
+        _client(info) as client,
+        Store(f"sqlite:///{tmp_path / 'cold.db'}") as store,
+    ):
+        created = create_segment(client, store, "Thousand", "Email != null")
+        other = create_segment(client, store, "Other", "Email != null")
+        org = info.state.org
+        with org.store.lock:
+            ids = [
+                row[0]
+                for row in org.store.connection.execute(
+                    'SELECT "Id" FROM "Contact" ORDER BY "Id" LIMIT 1000'
+                )
+            ]
+            revenues = org.store.connection.execute(
+                'SELECT a."AnnualRevenue" FROM "Contact" c LEFT JOIN "Account" a '
+                'ON a."Id" = c."AccountId" ORDER BY c."Id" LIMIT 1000'
+            ).fetchall()
+        with org.transaction():
+            for contact_id in ids:
+                org.create(
+                    "CampaignMember", {"CampaignId": created.campaign_id, "ContactId": contact_id}
+                )
+            for contact_id in ids[:10]:
+                org.create(
+                    "CampaignMember", {"CampaignId": other.campaign_id, "ContactId": contact_id}
+                )
+        first = analyze_segment(client, store, "Thousand")
+        with store.session() as session:
+            for row in session.query(StoreState).filter(
+                StoreState.name.startswith(POPULATION_STATE_PREFIX)
+            ):
+                session.delete(row)
+        cold = analyze_segment(client, store, "Thousand")
+        warm = analyze_segment(client, store, "Thousand")
+    assert first.report is not None and first.report.origin == "created"
+    assert first.api_calls == 5
+    assert cold.population_as_of != first.population_as_of
+    assert cold.api_calls == 4
+    assert warm.api_calls == 3
+    assert cold.size.members == 1000
+    assert [(o.name, o.shared) for o in cold.overlap] == [("Other", 10)]
+    assert cold.demographics == warm.demographics
+    expected: Counter[str | None] = Counter()
+    for (amount,) in revenues:
+        band = None if amount is None else band_of(REVENUE_BANDS, Decimal(str(amount)))
+        expected[None if band is None else band_label(REVENUE_BANDS, band)] += 1
+    revenue = {v.value: v.count for v in cold.demographics["annual_revenue"].values if v.count}
+    assert revenue == dict(expected)
+    assert len([k for k in expected if k is not None]) >= 2

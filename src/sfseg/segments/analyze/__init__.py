@@ -7,13 +7,14 @@ limit), together with the describe and Campaign reads they need:
 
 - call 1: describes, Campaign roll-ups, member counts by type and status, opportunities
   through the member contacts, their contact roles and their accounts, and cases;
-- calls 2 and 3: tasks and events of the last 90 days, overlap with the other stored
-  segments, and the demographic groupings of the segment;
+- call 2 and on: tasks and events of the last 90 days, overlap with the other stored
+  segments (one query per segment and object), and the demographic groupings;
 - one Reports API run.
 
 Demographic fields are grouped together in as few queries as stay under 2,000 groups,
 the limit of one aggregate result. The split follows the population's distinct-value
-counts, and a segment under 2,000 members takes every field in one query. Marginals
+counts. A segment side under 2,000 members is one query grouped by record Id (every
+group is one member, and currency fields are read with MAX()). Marginals
 are summed locally. Banded fields with too many values, and currency fields (which
 SOQL cannot group), are counted once per band edge. An integer field banded from 0
 (employees) takes one query grouped by its values under the top edge instead, and
@@ -21,7 +22,9 @@ its top band is the non-null count less the lower bands. A grouping that still r
 2,000 groups keeps its 2,000 largest groups and sums the rest into `(other)`.
 
 Population counts do not depend on the segment. They are stored for 24 hours, so a
-repeated analysis costs four calls; counting them costs two more Composite calls.
+repeated analysis of 1,000 members with one other stored segment costs three calls.
+Counting them costs about one more Composite call per object: the distinct-value
+counts go out with the segment's own queries, and the population queries follow.
 A member stored both as a lead and as that lead's converted contact counts once in
 the sizes, as the contact.
 """
@@ -163,6 +166,12 @@ def _queue_rest(run: _Run, max_age: dt.timedelta | None) -> None:
     for sobject in cold:
         _queue_cardinality(run, sobject, columns[sobject], cardinality[sobject])
     rows = _member_rows(run)
+    sides: list[tuple[_SideCounts, list[_Column]]] = []
+    # A segment side under 2,000 members is one query grouped by Id that needs no
+    # distinct-value counts, so it goes out with them.
+    early = [sobject for sobject in run.objects if rows[sobject] < MAX_GROUPS]
+    for sobject in early:
+        sides.append(_segment_side(run, sobject, columns[sobject], {}, rows[sobject]))
     if rows["Lead"] and rows["Contact"]:
         # Only a segment with both kinds of member can hold a lead and its contact.
         _queue_duals(run)
@@ -171,18 +180,11 @@ def _queue_rest(run: _Run, max_age: dt.timedelta | None) -> None:
     if cold:
         run.batch.run_round()  # the cardinalities decide how the groupings are split
 
-    members = _member_rows(run)
-    sides: list[tuple[_SideCounts, list[_Column]]] = []
     for sobject in run.objects:
-        segment_side = _SideCounts(sobject, segment_side=True)
-        sides.append(
-            (
-                segment_side,
-                _queue_side(
-                    run, segment_side, columns[sobject], cardinality[sobject], members[sobject]
-                ),
+        if sobject not in early:
+            sides.append(
+                _segment_side(run, sobject, columns[sobject], cardinality[sobject], rows[sobject])
             )
-        )
         data = cached[sobject]
         if data is None:
             population = _SideCounts(sobject, segment_side=False)
@@ -199,6 +201,13 @@ def _queue_rest(run: _Run, max_age: dt.timedelta | None) -> None:
         _finish_edges(run, side, edge_columns)
     for sobject in cold:
         _save_population(run, sobject, columns[sobject], cardinality[sobject])
+
+
+def _segment_side(
+    run: _Run, sobject: str, columns: list[_Column], cardinality: dict[str, int], members: int
+) -> tuple[_SideCounts, list[_Column]]:
+    side = _SideCounts(sobject, segment_side=True)
+    return side, _queue_side(run, side, columns, cardinality, members)
 
 
 def analyze_segment(

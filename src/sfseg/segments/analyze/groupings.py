@@ -271,6 +271,9 @@ def _queue_side(
 ) -> list[_Column]:
     """Queue the queries of one object and side; return the band-edge columns to finish."""
     packs, edge_columns = plan_groupings(columns, cardinality, members)
+    if side.segment_side and _one_query_per_member(packs, edge_columns, members):
+        _queue_by_member(run, side, packs[0] if packs else [], edge_columns)
+        return []
     for position, pack in enumerate(packs):
         _queue_grouping(run, side, pack, edge_columns, first=position == 0)
     if not packs:
@@ -283,6 +286,50 @@ def _queue_side(
         else:
             _queue_edges(run, side, column, from_index=1 if counted else 0)
     return edge_columns
+
+
+def _one_query_per_member(
+    packs: list[list[_Column]], edge_columns: list[_Column], members: int | None
+) -> bool:
+    """Return True when one query grouped by record Id can count a segment side: fewer
+    than 2,000 members, one grouping, and banded columns that MAX() can read."""
+    grouped = packs[0] if packs else []
+    return (
+        members is not None
+        and members < MAX_GROUPS
+        and len(packs) <= 1
+        and all(c.field.aggregatable for c in edge_columns)
+        and all(c.key.lower() != "id" for c in grouped)
+    )
+
+
+def _queue_by_member(
+    run: _Run, side: _SideCounts, columns: list[_Column], edge_columns: list[_Column]
+) -> None:
+    """Queue one query grouped by record Id, so each group is one member. Banded columns
+    that cannot be grouped (currency) are read with MAX() and banded here."""
+    names = "".join(f", {c.path}" for c in columns)
+    maxima = "".join(f", MAX({c.path}) m{i}" for i, c in enumerate(edge_columns))
+    soql = (
+        f"SELECT Id{names}{maxima}, MAX(LastActivityDate) lastact FROM {side.sobject} "
+        f"WHERE {run.object_filter(side.sobject)} GROUP BY Id{names} LIMIT {MAX_GROUPS}"
+    )
+
+    def handle(rows: list[dict[str, Any]]) -> None:
+        counts = _side(run, side.segment_side)
+        for column in (*columns, *edge_columns):
+            counts.setdefault((column.dimension.name, side.sobject), _Counts())
+        for row in rows:
+            for column in columns:
+                key = (column.dimension.name, side.sobject)
+                _record_values(counts[key], column, row.get(column.key), 1)
+            for index, column in enumerate(edge_columns):
+                key = (column.dimension.name, side.sobject)
+                _record_values(counts[key], column, row.get(f"m{index}"), 1)
+            run.last_activity = _max_date(run.last_activity, _date(row.get("lastact")))
+        side.total = len(rows)
+
+    run.batch.query(soql, handle)
 
 
 def _whole_numbers_below_top(column: _Column) -> bool:
