@@ -1,4 +1,10 @@
-"""Members that the segment shares with each other stored segment."""
+"""Members that the segment shares with each other stored segment.
+
+The count takes one query per other segment and object. One CampaignMember query grouped
+by CampaignId would need a semi-join on CampaignMember inside it, and Salesforce rejects
+a semi-join on the outer query's own object ("The inner and outer selects should not be
+on the same object type"), although the sandbox accepts it.
+"""
 
 from __future__ import annotations
 
