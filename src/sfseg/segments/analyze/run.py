@@ -1,4 +1,10 @@
-"""The state of one analysis run and the segment it analyzes."""
+"""The state of one analysis run and the segment it analyzes.
+
+NOTE: the analysis modules write their aggregate SOQL as f-strings. Every value goes
+through `sfseg.soql.format_literal` and every field name comes from describe or a
+constant, but the statements are not built as `sfseg.soql` trees as the rest of the
+product's SOQL is.
+"""
 
 from __future__ import annotations
 
