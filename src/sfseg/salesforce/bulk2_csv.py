@@ -3,7 +3,7 @@
 Salesforce reads ingest CSV with these rules (Bulk API 2.0 guide, "Prepare CSV Files"):
 an empty cell leaves the field unchanged, `#N/A` sets it to null, booleans are `true` or
 `false`, dates are `yyyy-MM-dd` and datetimes `yyyy-MM-ddTHH:mm:ss.SSSZ`. Values are quoted
-as RFC 4180 says: a quote inside a value is doubled and a newline inside a quoted value is
+as RFC 4180 specifies: a quote inside a value is doubled and a newline inside a quoted value is
 part of the value, so one record may span several lines. An upload is therefore split at
 record boundaries by byte size, never by counting lines.
 """

@@ -153,7 +153,7 @@ class CertificateError(ConfigurationError):
 
 
 def certificate_error(exc: BaseException, url: str, *, method: str, path: str) -> CertificateError | None:
-    """A `CertificateError` when `exc` (or an exception it wraps) is a failed certificate check."""
+    """Return a `CertificateError` when `exc` (or an exception it wraps) is a failed certificate check."""
     import ssl
 
     seen: BaseException | None = exc

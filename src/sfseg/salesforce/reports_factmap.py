@@ -46,7 +46,7 @@ class ReportRow:
 
 @dataclass(frozen=True)
 class ReportRun:
-    """The parsed answer of one synchronous report run."""
+    """The parsed response of one synchronous report run."""
 
     report_id: str
     report_name: str
@@ -128,7 +128,7 @@ def _detail_rows(fact_map: Mapping[str, Any], keys: Sequence[str], columns: Sequ
 
 
 def parse_report_run(body: Mapping[str, Any]) -> ReportRun:
-    """Parse a report run answer into tidy rows, the grand total and detail rows.
+    """Parse a report run response into tidy rows, the grand total and detail rows.
 
     Detail rows come from the innermost groups (or `T!T` for a tabular report), so each
     detail row appears once. A run without details has an empty `details` list.

@@ -88,7 +88,7 @@ class MultipleMatchesError(RecordError):
 class Org:
     """One sandbox org: schema, storage, clock and the write rules.
 
-    Thread-safe: every method holds `store.lock` while it touches the database.
+    Thread-safe: every method acquires `store.lock` before it touches the database.
     """
 
     def __init__(self, store: OrgStore) -> None:
@@ -619,7 +619,7 @@ class Org:
         """Raise the record's validation errors: the value `problems`, then the
         required fields left empty, all in one `CombinedRecordError` when there are several.
 
-        Salesforce answers every validation problem of a record at once (a REST error
+        Salesforce reports every validation problem of a record at once (a REST error
         array, a collections `errors` list). NOTE: that the value checks and the
         required-field check land in one answer, and in this order, is unconfirmed
         against a live org; only the array shape and several errors per record are.

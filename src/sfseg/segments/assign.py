@@ -151,7 +151,7 @@ class ItemResult:
 
 
 class _LazyItemResults(Sequence[ItemResult]):
-    """A sequence of `ItemResult` built one at a time when read; subclasses say how."""
+    """A sequence of `ItemResult` built one at a time when read; each subclass defines how."""
 
     @abc.abstractmethod
     def __len__(self) -> int: ...
@@ -735,8 +735,8 @@ def _result(
         counts[item.outcome.value] = counts.get(item.outcome.value, 0) + 1
         converted += item.reason == CONVERTED_LEAD
     if plan is not None:
-        # The plan itself only sees resolved customers; rejected and unresolved ones are
-        # skipped too.
+        # The plan counts only resolved customers, so the skipped count comes from the
+        # items, which also hold the rejected and unresolved ones.
         plan = {**plan, "skipped": counts["skipped"]}
     return AssignResult(
         job_id=run.job_id, segment_id=run.segment_id, campaign_id=run.campaign_id,

@@ -1,4 +1,4 @@
-"""What every request handler of one service app shares."""
+"""Shared state of one service app, used by every request handler."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sfseg.service.runner import JobRunner
 
 __all__ = ["ServiceState", "get_state"]
 
-# /readyz asks the org at most this often, because each check costs an API call.
+# /readyz queries the org at most this often, because each check costs an API call.
 ORG_CHECK_TTL_S = 15.0
 
 

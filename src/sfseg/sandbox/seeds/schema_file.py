@@ -74,7 +74,7 @@ def add_custom_object(store: OrgStore, name: str, spec: dict[str, Any] | None = 
 
 def add_custom_field(store: OrgStore, sobject_name: str, name: str,
                      spec: dict[str, Any] | None = None) -> FieldSchema:
-    """Add a custom field (text unless `spec` says otherwise) and its column; return it."""
+    """Add a custom field (text unless `spec` gives another type) and its column; return it."""
     spec = spec or {}
     sobject = store.schema.require(sobject_name)
     field = _field_from_spec(name, spec)

@@ -1,7 +1,7 @@
-"""Tables of the HTTP service: API keys and the answers kept for idempotent POSTs.
+"""Tables of the HTTP service: API keys and the responses kept for idempotent POSTs.
 
 They live in the segments store (revision `0002_service`) so that a service restarted
-on the same database keeps its keys and replays the same answers.
+on the same database keeps its keys and replays the same responses.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class ApiKey(Base):
 
 
 class IdempotencyRecord(Base):
-    """The answer given to a POST that carried an `Idempotency-Key` header.
+    """The response given to a POST that carried an `Idempotency-Key` header.
 
     A repeat with the same key and the same body digest gets `status_code` and
     `response` again; the same key with another body is rejected.
