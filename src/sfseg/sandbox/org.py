@@ -18,6 +18,7 @@ from typing import Any
 from sfseg.sandbox import describe as describe_module
 from sfseg.sandbox.campaigns import CampaignRules
 from sfseg.sandbox.clock import Clock
+from sfseg.sandbox.contact_roles import ContactRoleRules
 from sfseg.sandbox.derived import derive
 from sfseg.sandbox.metadata import (
     CombinedRecordError,
@@ -97,6 +98,7 @@ class Org:
         self.clock: Clock = store.clock
         self.records_written: Counter[str] = Counter()
         self.campaigns = CampaignRules(self)
+        self.contact_roles = ContactRoleRules(self)
         self._savepoints = itertools.count(1)
         self.default_user_id: str = store.get_meta("default_user_id") or ""
 
@@ -204,6 +206,7 @@ class Org:
         self._fill_auto_number(schema, row)
         self.store.insert_row(schema.name, row)
         self.campaigns.after_insert(schema.name, row)
+        self.contact_roles.after_insert(schema.name, row)
         self._touch_last_activity(schema, row)
         self.records_written[schema.name] += 1
         return record_id
@@ -281,6 +284,7 @@ class Org:
         changes = {name: value for name, value in row.items() if old.get(name) != value}
         self.store.update_row(schema.name, old["Id"], changes)
         self.campaigns.after_update(schema.name, old, row)
+        self.contact_roles.after_update(schema.name, old, row)
         self._touch_last_activity(schema, row)
         self.records_written[schema.name] += 1
 
@@ -315,6 +319,7 @@ class Org:
             "IsDeleted": 1, "LastModifiedDate": now, "SystemModstamp": now,
         })
         self.campaigns.after_delete(schema.name, row)
+        self.contact_roles.after_delete(schema.name, row)
         self.records_written[schema.name] += 1
 
     def _rows_where(self, sobject: str, column: str, value: str) -> list[Row]:

@@ -1,6 +1,7 @@
 """Set, in SQL, the fields Salesforce derives on save, after a seed was bulk-loaded:
 names, Opportunity stage flags, Case/Task closure, Event times, activity accounts,
-Campaign member statuses and member fields, and the Campaign roll-ups.
+Campaign member statuses and member fields, the primary opportunity contact roles
+with Opportunity.ContactId, and the Campaign roll-ups.
 
 Each statement touches only rows whose derived value is missing or out of date, so
 running `finalize` twice changes nothing.
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sfseg.sandbox.campaigns import DEFAULT_STATUSES
+from sfseg.sandbox.contact_roles import align_seeded_roles
 from sfseg.sandbox.standard_objects import (
     CLOSED_CASE_STATUSES,
     CLOSED_TASK_STATUSES,
@@ -222,8 +224,8 @@ def set_last_activity_dates(org: Org) -> None:
 
 
 def finalize(org: Org) -> None:
-    """Derive what Salesforce computes on save for every loaded row, then recount the
-    Campaign roll-ups."""
+    """Derive what Salesforce computes on save for every loaded row, align the primary
+    opportunity contact roles with Opportunity.ContactId, then recount the Campaign roll-ups."""
     ensure_default_statuses(org)
     statements = [
         *_person_names(), *_opportunity(), *_cases_and_tasks(), *_events(),
@@ -232,4 +234,5 @@ def finalize(org: Org) -> None:
     with org.store.lock:
         for statement in statements:
             org.store.connection.execute(statement)
+        align_seeded_roles(org)
         org.campaigns.recount()
