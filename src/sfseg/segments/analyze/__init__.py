@@ -6,9 +6,10 @@ The queries go out in Composite calls of at most five queries each (the Composit
 limit), together with the describe and Campaign reads they need:
 
 - call 1: describes, Campaign roll-ups, member counts by type and status, opportunities
-  through the member contacts, their contact roles and their accounts, and cases;
-- call 2 and on: tasks and events of the last 90 days, overlap with the other stored
-  segments (one query per segment and object), and the demographic groupings;
+  through the members' accounts, cases, and tasks and events of the last 90 days;
+- call 2 and on: opportunities through contact roles (the primary role gives the
+  `contact` channel), overlap with the other stored segments (one query per segment
+  and object), and the demographic groupings;
 - one Reports API run.
 
 Demographic fields are grouped together in as few queries as stay under 2,000 groups,
@@ -22,9 +23,14 @@ its top band is the non-null count less the lower bands. A grouping that still r
 2,000 groups keeps its 2,000 largest groups and sums the rest into `(other)`.
 
 Population counts do not depend on the segment. They are stored for 24 hours, so a
-repeated analysis of 1,000 members with one other stored segment costs three calls.
-Counting them costs about one more Composite call per object: the distinct-value
-counts go out with the segment's own queries, and the population queries follow.
+repeated analysis of 1,000 members with one other stored segment costs three calls,
+and counting them again costs one more Composite call. Stored with them are planning
+statistics, kept past the 24 hours: each column's distinct-value count and each banded
+column's lowest and highest value. A band edge outside that range is not queried.
+Fresh results check the plan: a grouping of several columns that reaches 2,000 groups
+is split into one query per column, and a skipped edge that the fresh range reaches
+is counted in one more round. Only the first analysis of an object (and field list)
+reads the statistics before it plans, in a round of its own.
 A member stored both as a lead and as that lead's converted contact counts once in
 the sizes, as the contact.
 """
@@ -46,6 +52,7 @@ from sfseg.segments.analyze.batching import (
 from sfseg.segments.analyze.behaviour import (
     ACTIVITY_WINDOW,
     CAMPAIGN_ROLLUPS,
+    OPPORTUNITY_CHANNELS,
     _queue_activities,
     _queue_campaign,
     _queue_contact_roles,
@@ -64,6 +71,8 @@ from sfseg.segments.analyze.dimensions import (
 )
 from sfseg.segments.analyze.groupings import (
     OTHER_VALUE,
+    Range,
+    _check_assumed_edges,
     _check_fields,
     _Column,
     _finish_edges,
@@ -91,6 +100,7 @@ from sfseg.segments.analyze.population import (
     POPULATION_STATE_PREFIX,
     _apply_population,
     _load_population,
+    _load_statistics,
     _save_population,
 )
 from sfseg.segments.analyze.report import (
@@ -113,6 +123,7 @@ __all__ = [
     "DEFAULT_DIMENSIONS",
     "EMPLOYEE_BANDS",
     "MAX_GROUPS",
+    "OPPORTUNITY_CHANNELS",
     "OTHER_VALUE",
     "POPULATION_MAX_AGE",
     "POPULATION_STATE_PREFIX",
@@ -152,62 +163,85 @@ def _queue_describes(run: _Run) -> None:
 
 
 def _queue_rest(run: _Run, max_age: dt.timedelta | None) -> None:
-    """Queue and send everything after the first round; population counts come from the
-    store when fresh enough, else from Salesforce (after a cardinality query)."""
+    """Queue and send everything after the first round.
+
+    Population counts come from the store when fresh enough, else from Salesforce. The
+    groupings are planned from the distinct-value counts and value ranges stored with the
+    last population counts. For an object never counted before, one query reads them first.
+    """
     columns = {sobject: _usable_columns(run, sobject) for sobject in run.objects}
     cached = {
         sobject: _load_population(run, sobject, columns[sobject], max_age)
         for sobject in run.objects
     }
-    cardinality: dict[str, dict[str, int]] = {
-        sobject: dict(data["cardinality"]) if data else {} for sobject, data in cached.items()
-    }
-    cold = [sobject for sobject in run.objects if cached[sobject] is None]
-    for sobject in cold:
-        _queue_cardinality(run, sobject, columns[sobject], cardinality[sobject])
+    cardinality: dict[str, dict[str, int]] = {}
+    ranges: dict[str, dict[str, Range]] = {}
+    unplanned = []
+    for sobject in run.objects:
+        statistics = _load_statistics(run, sobject, columns[sobject])
+        cardinality[sobject], ranges[sobject] = statistics or ({}, {})
+        if statistics is None:
+            unplanned.append(sobject)
+            _queue_cardinality(
+                run, sobject, columns[sobject], cardinality[sobject], ranges[sobject]
+            )
     rows = _member_rows(run)
     sides: list[tuple[_SideCounts, list[_Column]]] = []
     # A segment side under 2,000 members is one query grouped by Id that needs no
     # distinct-value counts, so it goes out with them.
     early = [sobject for sobject in run.objects if rows[sobject] < MAX_GROUPS]
     for sobject in early:
-        sides.append(_segment_side(run, sobject, columns[sobject], {}, rows[sobject]))
+        sides.append(_segment_side(run, sobject, columns[sobject], {}, rows[sobject], None))
     if rows["Lead"] and rows["Contact"]:
         # Only a segment with both kinds of member can hold a lead and its contact.
         _queue_duals(run)
     _queue_contact_roles(run, rows["Contact"])
     _queue_overlap(run)
-    if cold:
-        run.batch.run_round()  # the cardinalities decide how the groupings are split
+    if unplanned:
+        run.batch.run_round()  # the distinct-value counts decide how the groupings are split
 
+    populations: dict[str, _SideCounts] = {}
     for sobject in run.objects:
         if sobject not in early:
             sides.append(
-                _segment_side(run, sobject, columns[sobject], cardinality[sobject], rows[sobject])
+                _segment_side(
+                    run,
+                    sobject,
+                    columns[sobject],
+                    cardinality[sobject],
+                    rows[sobject],
+                    ranges[sobject],
+                )
             )
         data = cached[sobject]
         if data is None:
-            population = _SideCounts(sobject, segment_side=False)
-            sides.append(
-                (
-                    population,
-                    _queue_side(run, population, columns[sobject], cardinality[sobject], None),
-                )
+            population = populations[sobject] = _SideCounts(sobject, segment_side=False)
+            queued = _queue_side(
+                run, population, columns[sobject], cardinality[sobject], None, ranges[sobject]
             )
+            sides.append((population, queued))
         else:
             _apply_population(run, sobject, data)
     run.batch.run()
+    if [side for side, edge_columns in sides if _check_assumed_edges(run, side, edge_columns)]:
+        run.batch.run()
     for side, edge_columns in sides:
         _finish_edges(run, side, edge_columns)
-    for sobject in cold:
-        _save_population(run, sobject, columns[sobject], cardinality[sobject])
+    for sobject, population in populations.items():
+        fresh = {**ranges[sobject], **population.ranges}
+        _save_population(run, sobject, columns[sobject], cardinality[sobject], fresh)
 
 
 def _segment_side(
-    run: _Run, sobject: str, columns: list[_Column], cardinality: dict[str, int], members: int
+    run: _Run,
+    sobject: str,
+    columns: list[_Column],
+    cardinality: dict[str, int],
+    members: int,
+    ranges: dict[str, Range] | None,
 ) -> tuple[_SideCounts, list[_Column]]:
     side = _SideCounts(sobject, segment_side=True)
-    return side, _queue_side(run, side, columns, cardinality, members)
+    return side, _queue_side(run, side, columns, cardinality, members, ranges)
 
 
 def analyze_segment(
@@ -278,6 +312,11 @@ def analyze_segment(
             "lead demographics still include them"
         )
     run.behaviour.activities.last_activity_date = run.last_activity
+    run.behaviour.opportunities = {
+        channel: run.behaviour.opportunities[channel]
+        for channel in OPPORTUNITY_CHANNELS
+        if channel in run.behaviour.opportunities
+    }
     return Analysis(
         segment_id=segment.id,
         name=segment.name,

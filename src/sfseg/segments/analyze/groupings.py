@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sfseg.segments.analyze.batching import MAX_GROUPS
@@ -27,6 +28,9 @@ __all__ = [
 
 
 OTHER_VALUE = "(other)"
+
+# The lowest and highest value of a column (None when no record has a value).
+Range = tuple[Decimal | None, Decimal | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +161,11 @@ class _SideCounts:
     at_least: dict[str, dict[int, int]] = field(default_factory=dict)
     # Counts per band below the top edge, from one grouped query (see `_queue_below_top`).
     below: dict[str, dict[int, int]] = field(default_factory=dict)
+    # Fresh [MIN, MAX] of each band-edge column, read by the side's first grouping query.
+    ranges: dict[str, Range] = field(default_factory=dict)
+    # Edges left unqueried because stored statistics put every value below (`none`) or
+    # at or above (`all`) them. `_check_assumed_edges` checks them against `ranges`.
+    assumed: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 def _queue_grouping(
@@ -171,35 +180,31 @@ def _queue_grouping(
     counts the banded columns' non-null values (their lowest edge) and the last activity date."""
     where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
     names = ", ".join(c.path for c in columns)
-    extra = ""
-    if first:
-        extra += ", MAX(LastActivityDate) lastact" if side.segment_side else ""
-        extra += "".join(f", COUNT({c.path}) b{i}" for i, c in enumerate(edge_columns))
+    extra = _first_aggregates(side, edge_columns) if first else ""
     soql = (
         f"SELECT {names}, COUNT(Id) n{extra} FROM {side.sobject}{where} "
         f"GROUP BY {names} ORDER BY COUNT(Id) DESC LIMIT {MAX_GROUPS}"
     )
 
     def handle(rows: list[dict[str, Any]]) -> None:
+        if len(rows) >= MAX_GROUPS and len(columns) > 1:
+            # The plan came from outdated distinct-value counts, so count each column
+            # in a query of its own instead.
+            for position, column in enumerate(columns):
+                _queue_grouping(run, side, [column], edge_columns, first=first and position == 0)
+            return
         counts_by_column = {
             c.path: _side(run, side.segment_side).setdefault(
                 (c.dimension.name, side.sobject), _Counts()
             )
             for c in columns
         }
-        if first:
-            # No rows (a side with no records) means zero non-null values, not a missing count.
-            for column in edge_columns:
-                side.at_least.setdefault(column.path, {}).setdefault(0, 0)
         for row in rows:
             n = _int(row.get("n"))
             for column in columns:
                 _record_values(counts_by_column[column.path], column, row.get(column.key), n)
-            if first:
-                run.last_activity = _max_date(run.last_activity, _date(row.get("lastact")))
-                for index, column in enumerate(edge_columns):
-                    at_least = side.at_least.setdefault(column.path, {})
-                    at_least[0] = at_least.get(0, 0) + _int(row.get(f"b{index}"))
+        if first:
+            _record_first(run, side, edge_columns, rows)
         if len(rows) < MAX_GROUPS:
             side.total = sum(_int(row.get("n")) for row in rows)
         else:
@@ -207,6 +212,61 @@ def _queue_grouping(
                 _queue_other(run, side, column)
 
     run.batch.query(soql, handle)
+
+
+def _first_aggregates(side: _SideCounts, edge_columns: list[_Column]) -> str:
+    """Return the aggregates that only a side's first grouping query reads: the last
+    activity date, and each band-edge column's non-null count, lowest and highest value."""
+    extra = ", MAX(LastActivityDate) lastact" if side.segment_side else ""
+    extra += "".join(f", COUNT({c.path}) b{i}" for i, c in enumerate(edge_columns))
+    return extra + "".join(
+        f", MIN({c.path}) lo{i}, MAX({c.path}) hi{i}"
+        for i, c in enumerate(edge_columns)
+        if c.field.aggregatable
+    )
+
+
+def _record_first(
+    run: _Run, side: _SideCounts, edge_columns: list[_Column], rows: list[dict[str, Any]]
+) -> None:
+    # No rows (a side with no records) means zero non-null values, not a missing count.
+    for index, column in enumerate(edge_columns):
+        at_least = side.at_least.setdefault(column.path, {})
+        at_least[0] = at_least.get(0, 0) + sum(_int(row.get(f"b{index}")) for row in rows)
+    for row in rows:
+        run.last_activity = _max_date(run.last_activity, _date(row.get("lastact")))
+    if len(rows) < MAX_GROUPS:
+        _record_ranges(side, edge_columns, rows)
+
+
+def _record_ranges(side: _SideCounts, columns: list[_Column], rows: list[dict[str, Any]]) -> None:
+    for index, column in enumerate(columns):
+        if not column.field.aggregatable:
+            continue
+        lows = [_decimal(r[f"lo{index}"]) for r in rows if r.get(f"lo{index}") is not None]
+        highs = [_decimal(r[f"hi{index}"]) for r in rows if r.get(f"hi{index}") is not None]
+        side.ranges[column.path] = (min(lows, default=None), max(highs, default=None))
+
+
+def _assumed_edges(
+    edges: Sequence[Decimal], known: Range | None, from_index: int
+) -> dict[int, str]:
+    """Return the band edges whose count a known value range already gives.
+
+    No record reaches an edge above the highest value (`none`). Every non-null record
+    reaches an edge at or below the lowest value (`all`). An edge inside the range, or
+    any edge when the range is unknown, still needs its query.
+    """
+    if known is None:
+        return {}
+    low, high = known
+    assumed = {}
+    for index in range(from_index, len(edges)):
+        if high is None or high < edges[index]:
+            assumed[index] = "none"
+        elif low is not None and low >= edges[index]:
+            assumed[index] = "all"
+    return assumed
 
 
 def _queue_other(run: _Run, side: _SideCounts, column: _Column) -> None:
@@ -223,12 +283,20 @@ def _queue_other(run: _Run, side: _SideCounts, column: _Column) -> None:
     run.batch.query(f"SELECT COUNT(Id) n FROM {side.sobject}{where}", handle)
 
 
-def _queue_edges(run: _Run, side: _SideCounts, column: _Column, *, from_index: int) -> None:
-    """Count the records at or above each band edge of a column (one query per edge)."""
+def _queue_edges(
+    run: _Run,
+    side: _SideCounts,
+    column: _Column,
+    *,
+    from_index: int,
+    skip: Mapping[int, str] | None = None,
+) -> None:
+    """Count the records at or above each band edge of a column (one query per edge),
+    leaving out the edges in `skip`."""
     base = f" AND {run.object_filter(side.sobject)}" if side.segment_side else ""
     at_least = side.at_least.setdefault(column.path, {})
     for index, edge in enumerate(column.dimension.bands):
-        if index < from_index:
+        if index < from_index or index in (skip or {}):
             continue
         soql = f"SELECT COUNT(Id) n FROM {side.sobject} WHERE {column.path} >= {format_literal(edge)}{base}"
 
@@ -243,6 +311,9 @@ def _finish_edges(run: _Run, side: _SideCounts, columns: list[_Column]) -> None:
         edges = column.dimension.bands
         at_least = side.at_least.get(column.path, {})
         below = side.below.get(column.path)
+        for index, kind in side.assumed.get(column.path, {}).items():
+            if index not in at_least and 0 in at_least:
+                at_least[index] = 0 if kind == "none" else at_least[0]
         if below is not None and 0 in at_least:
             # Records at or above an edge: the non-null ones less those in lower bands.
             for index in range(1, len(edges)):
@@ -268,8 +339,13 @@ def _queue_side(
     columns: list[_Column],
     cardinality: Mapping[str, int],
     members: int | None,
+    ranges: Mapping[str, Range] | None = None,
 ) -> list[_Column]:
-    """Queue the queries of one object and side; return the band-edge columns to finish."""
+    """Queue the queries of one object and side; return the band-edge columns to finish.
+
+    `ranges` are the stored lowest and highest values of the band-edge columns: an edge
+    they place outside every value is not queried (see `_check_assumed_edges`).
+    """
     packs, edge_columns = plan_groupings(columns, cardinality, members)
     if side.segment_side and _one_query_per_member(packs, edge_columns, members):
         _queue_by_member(run, side, packs[0] if packs else [], edge_columns)
@@ -283,9 +359,33 @@ def _queue_side(
         counted = bool(packs) and column.dimension.bands[0] == 0
         if counted and _whole_numbers_below_top(column):
             _queue_below_top(run, side, column)
-        else:
-            _queue_edges(run, side, column, from_index=1 if counted else 0)
+            continue
+        skip = {}
+        if counted and column.field.aggregatable and ranges is not None:
+            skip = _assumed_edges(column.dimension.bands, ranges.get(column.path), 1)
+        side.assumed[column.path] = skip
+        _queue_edges(run, side, column, from_index=1 if counted else 0, skip=skip)
     return edge_columns
+
+
+def _check_assumed_edges(run: _Run, side: _SideCounts, columns: list[_Column]) -> bool:
+    """Queue the edge queries whose stored-range assumption the fresh range contradicts
+    (or that no fresh range confirms); return True when any was queued."""
+    queued = False
+    for column in columns:
+        assumed = side.assumed.get(column.path)
+        if not assumed:
+            continue
+        fresh = side.ranges.get(column.path)
+        confirmed = _assumed_edges(column.dimension.bands, fresh, 1) if fresh else {}
+        wrong = {i for i, kind in assumed.items() if confirmed.get(i) != kind}
+        if wrong:
+            for index in wrong:
+                del assumed[index]
+            keep = {i: "skip" for i in range(len(column.dimension.bands)) if i not in wrong}
+            _queue_edges(run, side, column, from_index=1, skip=keep)
+            queued = True
+    return queued
 
 
 def _one_query_per_member(
@@ -385,18 +485,33 @@ def _queue_other_total(run: _Run, side: _SideCounts) -> None:
 
 
 def _queue_cardinality(
-    run: _Run, sobject: str, columns: list[_Column], into: dict[str, int]
+    run: _Run,
+    sobject: str,
+    columns: list[_Column],
+    into: dict[str, int],
+    ranges: dict[str, Range],
 ) -> None:
-    """Ask how many distinct values each groupable column has in the whole population."""
+    """Ask how many distinct values each groupable column has in the whole population,
+    and the lowest and highest value of each banded column."""
     groupable = [c for c in columns if c.field.groupable]
-    if not groupable:
+    banded = [c for c in columns if c.dimension.bands and c.field.aggregatable]
+    if not groupable and not banded:
         return
-    selected = ", ".join(f"COUNT_DISTINCT({c.path}) c{i}" for i, c in enumerate(groupable))
+    selected = ", ".join(
+        [f"COUNT_DISTINCT({c.path}) c{i}" for i, c in enumerate(groupable)]
+        + [f"MIN({c.path}) lo{i}, MAX({c.path}) hi{i}" for i, c in enumerate(banded)]
+    )
 
     def handle(rows: list[dict[str, Any]]) -> None:
         row = rows[0] if rows else {}
         for index, column in enumerate(groupable):
             into[column.path] = _int(row.get(f"c{index}"))
+        for index, column in enumerate(banded):
+            low, high = row.get(f"lo{index}"), row.get(f"hi{index}")
+            ranges[column.path] = (
+                None if low is None else _decimal(low),
+                None if high is None else _decimal(high),
+            )
 
     run.batch.query(f"SELECT {selected} FROM {sobject}", handle)
 

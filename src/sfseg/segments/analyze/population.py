@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
-from sfseg.segments.analyze.groupings import _Column
+from sfseg.segments.analyze.groupings import Range, _Column
 from sfseg.segments.analyze.run import _Counts, _Run
 from sfseg.segments.store.models import utcnow
 
@@ -32,16 +33,44 @@ def _population_key(run: _Run, sobject: str, columns: Sequence[_Column]) -> str:
 def _load_population(
     run: _Run, sobject: str, columns: Sequence[_Column], max_age: dt.timedelta | None
 ) -> dict[str, Any] | None:
+    """Return the stored population counts when younger than `max_age` (None: never)."""
     if max_age is None:
         return None
-    raw = run.store.get_state(_population_key(run, sobject, columns))
-    if raw is None:
+    data = _stored(run, sobject, columns)
+    if data is None:
         return None
-    data: dict[str, Any] = json.loads(raw)
     as_of = dt.datetime.fromisoformat(data["as_of"])
     if utcnow() - as_of > max_age:
         return None
     return data
+
+
+def _stored(run: _Run, sobject: str, columns: Sequence[_Column]) -> dict[str, Any] | None:
+    raw = run.store.get_state(_population_key(run, sobject, columns))
+    return None if raw is None else dict(json.loads(raw))
+
+
+def _load_statistics(
+    run: _Run, sobject: str, columns: Sequence[_Column]
+) -> tuple[dict[str, int], dict[str, Range]] | None:
+    """Return the distinct-value counts and value ranges stored with the last population
+    counts, whatever their age, or None when the population was never counted.
+
+    They only plan the queries: a grouping planned from outdated counts that reaches
+    2,000 groups is split, and an edge skipped on an outdated range is queried after
+    the fresh range contradicts it, so figures stay exact.
+    """
+    data = _stored(run, sobject, columns)
+    if data is None or "cardinality" not in data:
+        return None
+    ranges: dict[str, Range] = {
+        path: (_number(low), _number(high)) for path, (low, high) in data.get("ranges", {}).items()
+    }
+    return dict(data["cardinality"]), ranges
+
+
+def _number(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def _apply_population(run: _Run, sobject: str, data: Mapping[str, Any]) -> None:
@@ -58,7 +87,11 @@ def _apply_population(run: _Run, sobject: str, data: Mapping[str, Any]) -> None:
 
 
 def _save_population(
-    run: _Run, sobject: str, columns: Sequence[_Column], cardinality: Mapping[str, int]
+    run: _Run,
+    sobject: str,
+    columns: Sequence[_Column],
+    cardinality: Mapping[str, int],
+    ranges: Mapping[str, Range],
 ) -> None:
     counts = {name: list(c.values.items()) for (name, obj), c in run.pop.items() if obj == sobject}
     sliced = [name for (name, obj), c in run.pop.items() if obj == sobject and c.sliced]
@@ -66,6 +99,10 @@ def _save_population(
     data = {
         "as_of": now.isoformat(),
         "cardinality": dict(cardinality),
+        "ranges": {
+            path: [None if low is None else str(low), None if high is None else str(high)]
+            for path, (low, high) in ranges.items()
+        },
         "counts": counts,
         "sliced": sliced,
     }
