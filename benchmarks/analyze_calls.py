@@ -1,16 +1,18 @@
 """API calls and time of the standard segment analysis at 1,000 and 100,000 members.
 
 Runs a sandbox org seeded with `synthetic:N` contacts and `--latency-ms` added to every
-API call, makes one contact segment per size, puts the first SIZE contacts in it
-(through the sandbox's own DML, so setting up is not measured), and analyzes each
-segment three times:
+API call. For each size it opens a new store, creates two contact segments (the
+first of a store also makes the analysis report and reads the planning statistics),
+puts the first 1,000 contacts in the other one and the first SIZE contacts in the
+measured one (through the sandbox's own DML, so setting up is not measured), and
+analyzes the measured segment four times:
 
-- `first_in_org`: nothing stored yet. The analysis asks for distinct-value counts and
-  value ranges before it plans the groupings, and the first one of the run also
-  creates the Reports API report.
+- `first_analysis`: right after the segments were created.
 - `population_expired`: the stored population counts are older than 24 hours, so the
-  population is counted again, planned from the stored statistics.
+  population is counted again.
 - `population_reused`: the population counts are reused (the default within 24 hours).
+- `no_statistics`: no planning statistics stored (a store whose segments all target
+  leads and contacts both, say), so the analysis reads them before it plans.
 
     python benchmarks/analyze_calls.py --contacts 120000 --latency-ms 100
 """
@@ -28,6 +30,7 @@ from typing import Any
 from sfseg.salesforce import ConnectionSettings, SalesforceClient
 from sfseg.sandbox.server import run_sandbox
 from sfseg.segments.analyze import POPULATION_MAX_AGE, POPULATION_STATE_PREFIX, analyze_segment
+from sfseg.segments.analyze.statistics import STATISTICS_STATE_PREFIX
 from sfseg.segments.create import create_segment
 from sfseg.segments.store import Store, StoreState
 
@@ -59,9 +62,12 @@ def _population_rows(session: Any) -> Any:
     return session.query(StoreState).filter(StoreState.name.startswith(POPULATION_STATE_PREFIX))
 
 
-def _forget_population(store: Store) -> None:
+def _forget_statistics(store: Store) -> None:
     with store.session() as session:
-        for row in _population_rows(session):
+        for row in session.query(StoreState).filter(
+            StoreState.name.startswith(POPULATION_STATE_PREFIX)
+            | StoreState.name.startswith(STATISTICS_STATE_PREFIX)
+        ):
             session.delete(row)
 
 
@@ -85,6 +91,31 @@ def _measure(client: SalesforceClient, store: Store, segment_id: str) -> dict[st
     }
 
 
+def _measure_size(info: Any, client: SalesforceClient, store: Store, size: int) -> dict[str, Any]:
+    criteria = "MailingCountry = 'United States'"
+    other = create_segment(client, store, f"Other {size}", criteria)
+    created = create_segment(client, store, f"Bench {size}", criteria)
+    assert other.campaign_id is not None and created.campaign_id is not None
+    assert created.segment is not None
+    _add_members(info, other.campaign_id, 1000)
+    _add_members(info, created.campaign_id, size)
+    segment_id = created.segment.id
+
+    first = _measure(client, store, segment_id)
+    _expire_population(store)
+    expired = _measure(client, store, segment_id)
+    reused = _measure(client, store, segment_id)
+    _forget_statistics(store)
+    unplanned = _measure(client, store, segment_id)
+    return {
+        "members": size,
+        "first_analysis": first,
+        "population_expired": expired,
+        "population_reused": reused,
+        "no_statistics": unplanned,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -102,28 +133,10 @@ def main() -> None:
         tempfile.TemporaryDirectory() as scratch,
         run_sandbox(seed=f"synthetic:{args.contacts}", latency_ms=args.latency_ms) as info,
         _client(info) as client,
-        Store(f"sqlite:///{Path(scratch) / 'sfseg.db'}") as store,
     ):
-        segments = {}
         for size in sizes:
-            created = create_segment(
-                client, store, f"Bench {size}", "MailingCountry = 'United States'"
-            )
-            assert created.segment is not None and created.campaign_id is not None
-            _add_members(info, created.campaign_id, size)
-            segments[size] = created.segment.id
-        for size in sizes:
-            _forget_population(store)
-            first = _measure(client, store, segments[size])
-            _expire_population(store)
-            expired = _measure(client, store, segments[size])
-            warm = _measure(client, store, segments[size])
-            row = {
-                "members": size,
-                "first_in_org": first,
-                "population_expired": expired,
-                "population_reused": warm,
-            }
+            with Store(f"sqlite:///{Path(scratch) / f'sfseg-{size}.db'}") as store:
+                row = _measure_size(info, client, store, size)
             results.append(row)
             print(json.dumps(row))
     print(

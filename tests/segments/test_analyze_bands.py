@@ -21,6 +21,7 @@ from sfseg.segments.analyze import (
     band_of,
 )
 from sfseg.segments.analyze.batching import _Batcher
+from sfseg.segments.analyze.statistics import Statistics
 from sfseg.segments.create import create_segment
 from sfseg.segments.store import Store
 
@@ -38,20 +39,18 @@ def _client(info: Any) -> Any:
     )  # fmt: skip
 
 
-def _many_values(
-    run: Any, sobject: str, columns: list[Any], into: dict[str, int], ranges: dict[str, Any]
-) -> None:
-    # Replaces the distinct-value query. Banded columns get too many values to group, as
+def _many_values(run: Any, sobject: str, columns: list[Any], into: Statistics) -> None:
+    # Replaces the statistics query. Banded columns get too many values to group, as
     # in an org of 100,000 contacts, and the others get few.
     for column in columns:
-        into[column.path] = 5000 if column.dimension.bands else 20
+        into.cardinality[column.path] = 5000 if column.dimension.bands else 20
 
 
 def test_employee_bands_one_query(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Population employee bands equal the bands counted from the tables directly."""
     from sfseg.sandbox.server import run_sandbox
 
-    monkeypatch.setattr(analyze_module, "_queue_cardinality", _many_values)
+    monkeypatch.setattr(analyze_module, "_queue_statistics", _many_values)
     sent: list[str] = []
     original = _Batcher.query
 
@@ -153,8 +152,8 @@ def test_expired_population_1000_calls(tmp_path: Path) -> None:
         _expire_population(store)
         cold = analyze_segment(client, store, "Thousand")
         warm = analyze_segment(client, store, "Thousand")
-    assert first.report is not None and first.report.origin == "created"
-    assert first.api_calls == 5
+    assert first.report is not None and first.report.origin == "reused"
+    assert first.api_calls == 4
     assert cold.population_as_of != first.population_as_of
     assert cold.api_calls == 4
     assert warm.api_calls == 3
@@ -240,9 +239,9 @@ def test_outdated_counts_split_grouping(tmp_path: Path, monkeypatch: pytest.Monk
     is split into one query per column and the counts stay exact."""
     from sfseg.sandbox.server import run_sandbox
 
-    def outdated(run: Any, sobject: str, columns: list[Any]) -> Any:
+    def outdated(run: Any, sobject: str, columns: list[Any]) -> Statistics:
         # Every column had one value when these were stored, so all share one query.
-        return {c.path: 1 for c in columns if c.field.groupable}, {}
+        return Statistics({c.path: 1 for c in columns if c.field.groupable}, {})
 
     with (
         run_sandbox(seed="synthetic:3000") as info,

@@ -50,8 +50,9 @@ def test_create_makes_campaign_and_statuses(fresh_client: SalesforceClient, stor
         ("Added", True, False),
     ]
     assert result.counts == {"Contact": 0}
-    # Describe Contact, describe Campaign, then one Composite call.
-    assert result.api_calls == 3
+    # Describe Contact, describe Campaign, one Composite call, and the analysis report
+    # that the first segment of a store makes.
+    assert result.api_calls == 4
 
 
 def test_segment_stored(fresh_client: SalesforceClient, store: Store) -> None:
@@ -254,3 +255,59 @@ def test_lost_response_then_retry(
         ("Responded", False, True),
         ("Added", True, False),
     ]
+
+
+def test_first_create_prepares_analysis(fresh_client: SalesforceClient, store: Store) -> None:
+    """The first segment of a store makes the analysis report and reads the planning
+    statistics in its Composite call. The next segment does neither."""
+    from sfseg.segments.analyze import REPORT_STATE_KEY
+    from sfseg.segments.analyze.statistics import (
+        STATISTICS_STATE_PREFIX,
+        default_statistics_query,
+        load_statistics,
+        statistics_key,
+    )
+
+    first = create_segment(fresh_client, store, "First", WHERE)
+    report_id = store.get_state(REPORT_STATE_KEY)
+    query, spec = default_statistics_query("Contact")
+    stored = load_statistics(store, statistics_key(fresh_client.instance_url, "Contact", spec))
+    second = create_segment(fresh_client, store, "Second", WHERE)
+
+    assert report_id is not None and report_id.startswith("00O")
+    assert stored is not None
+    assert set(stored.cardinality) == set(query.distinct)
+    assert stored.ranges == {path: (None, None) for path in query.ranged}  # an empty org
+    assert first.notes == ()
+    assert second.api_calls == first.api_calls - 3  # no describes, no report
+    assert store.get_state(REPORT_STATE_KEY) == report_id
+    assert [name for name in _state_names(store) if name.startswith(STATISTICS_STATE_PREFIX)] == [
+        statistics_key(fresh_client.instance_url, "Contact", spec)
+    ]
+
+
+def _state_names(store: Store) -> list[str]:
+    from sfseg.segments.store import StoreState
+
+    with store.session() as session:
+        return [row.name for row in session.query(StoreState)]
+
+
+def test_report_failure_leaves_create_done(
+    fresh_sandbox: Any, fresh_client: SalesforceClient, store: Store
+) -> None:
+    """A failed report creation is logged and noted, and the segment is still created."""
+    from sfseg.segments.analyze import REPORT_STATE_KEY
+    from sfseg.segments.errorlog import list_errors
+
+    fresh_sandbox.state.faults.configure(
+        {"seed": 1, "rules": [{"method": "POST", "path": "^/analytics/reports", "fault": "INTERNAL_ERROR"}]}
+    )
+    result = create_segment(fresh_client, store, "No report", WHERE)
+
+    assert result.segment is not None and result.campaign_id is not None
+    assert store.get_state(REPORT_STATE_KEY) is None
+    assert len(result.notes) == 1
+    assert result.notes[0].startswith("analysis report not created")
+    errors = list_errors(store, segment_id=result.segment.id)
+    assert [e.operation for e in errors] == ["create.report"]

@@ -6,10 +6,12 @@ create that is retried (by the client after a lost response, or by the user afte
 crash) finds the Campaign it already made instead of making a second one.
 
 API calls: one Composite call upserts the Campaign, replaces Salesforce's default member
-statuses, counts the matches and reads the statuses back. A second Composite call runs
-only when the statuses read back are not yet the requested ones (a retried create, or
-an org whose new campaigns get other statuses). Describe calls come on top, once per
-object per client.
+statuses, counts the matches and reads the statuses back. When the store has no
+analysis planning statistics for the org yet, the same call reads them in its spare
+query room. A second Composite call runs only when the statuses read back are not yet
+the requested ones (a retried create, or an org whose new campaigns get other
+statuses). Describe calls come on top, once per object per client. The first segment
+created with a store also makes the analysis report (one Reports API call).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
+from sfseg.segments.analyze.batching import QUERIES_PER_CALL
+from sfseg.segments.analyze.prepare import ensure_report, plan_statistics, save_planned_statistics
 from sfseg.segments.criteria import (
     CompiledCriteria,
     CriteriaKind,
@@ -348,13 +352,19 @@ def _fix_statuses(client: Any, campaign_id: str, wanted: Sequence[MemberStatus])
 
 def _write_campaign(
     client: Any,
-    key: str,
+    store: Store,
+    row: Segment,
     body: Mapping[str, Any],
     compiled: CompiledCriteria,
     wanted: Sequence[MemberStatus],
 ) -> tuple[str, bool, dict[str, int]]:
-    requests = _first_pass(client, key, body, compiled, wanted)
+    requests = _first_pass(client, row.key, body, compiled, wanted)
+    # Spare query room in the same call reads the analysis planning statistics.
+    queries = sum(1 for r in requests if r["method"] == "GET" and "/query/" in r["url"])
+    planned = plan_statistics(client, store, compiled.objects, QUERIES_PER_CALL - queries)
+    requests += [item.subrequest(client) for item in planned]
     answers = {a.reference_id: a for a in client.composite(requests)}
+    save_planned_statistics(store, planned, answers, row.id)
     upserted = _answer(answers, "campaign", "PATCH")
     campaign_id = str(upserted["id"])
     created = bool(upserted.get("created", False))
@@ -427,12 +437,14 @@ def create_segment(
         )
 
     row = _reserve(store, name, compiled, description, wanted)
-    campaign_id, created, counts = _write_campaign(client, row.key, body, compiled, wanted)
+    campaign_id, created, counts = _write_campaign(client, store, row, body, compiled, wanted)
     info = _finish(store, row.id, campaign_id)
     logger.info("segment %s created: Campaign %s (new: %s)", info.id, campaign_id, created)
+    note = ensure_report(client, store, campaign_id, info.id)
     return SegmentResult(
-        info, campaign_id, created, counts, soql, wanted, False, client.api_calls - calls_before
-    )
+        info, campaign_id, created, counts, soql, wanted, False, client.api_calls - calls_before,
+        notes=(note,) if note else (),
+    )  # fmt: skip
 
 
 def populate_segment(client: Any, store: Store, segment_id: str, *, progress: Any = None) -> Any:

@@ -71,13 +71,12 @@ from sfseg.segments.analyze.dimensions import (
 )
 from sfseg.segments.analyze.groupings import (
     OTHER_VALUE,
-    Range,
     _check_assumed_edges,
     _check_fields,
     _Column,
     _finish_edges,
-    _queue_cardinality,
     _queue_side,
+    _queue_statistics,
     _SideCounts,
     _usable_columns,
     plan_groupings,
@@ -102,6 +101,7 @@ from sfseg.segments.analyze.population import (
     _load_population,
     _load_statistics,
     _save_population,
+    _save_statistics,
 )
 from sfseg.segments.analyze.report import (
     REPORT_GROUPINGS,
@@ -113,6 +113,7 @@ from sfseg.segments.analyze.report import (
 )
 from sfseg.segments.analyze.run import _load_segment, _Run
 from sfseg.segments.analyze.size import _member_rows, _queue_duals, _queue_size, _size
+from sfseg.segments.analyze.statistics import Statistics
 from sfseg.segments.criteria.metadata import MetadataCache
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import utcnow
@@ -166,32 +167,22 @@ def _queue_rest(run: _Run, max_age: dt.timedelta | None) -> None:
     """Queue and send everything after the first round.
 
     Population counts come from the store when fresh enough, else from Salesforce. The
-    groupings are planned from the distinct-value counts and value ranges stored with the
-    last population counts. For an object never counted before, one query reads them first.
+    groupings are planned from the stored planning statistics. For an object that has
+    none yet, one query reads them first, in a round of its own.
     """
     columns = {sobject: _usable_columns(run, sobject) for sobject in run.objects}
     cached = {
         sobject: _load_population(run, sobject, columns[sobject], max_age)
         for sobject in run.objects
     }
-    cardinality: dict[str, dict[str, int]] = {}
-    ranges: dict[str, dict[str, Range]] = {}
-    unplanned = []
-    for sobject in run.objects:
-        statistics = _load_statistics(run, sobject, columns[sobject])
-        cardinality[sobject], ranges[sobject] = statistics or ({}, {})
-        if statistics is None:
-            unplanned.append(sobject)
-            _queue_cardinality(
-                run, sobject, columns[sobject], cardinality[sobject], ranges[sobject]
-            )
+    statistics, unplanned = _stored_statistics(run, columns)
     rows = _member_rows(run)
     sides: list[tuple[_SideCounts, list[_Column]]] = []
     # A segment side under 2,000 members is one query grouped by Id that needs no
     # distinct-value counts, so it goes out with them.
     early = [sobject for sobject in run.objects if rows[sobject] < MAX_GROUPS]
     for sobject in early:
-        sides.append(_segment_side(run, sobject, columns[sobject], {}, rows[sobject], None))
+        sides.append(_segment_side(run, sobject, columns[sobject], None, rows[sobject]))
     if rows["Lead"] and rows["Contact"]:
         # Only a segment with both kinds of member can hold a lead and its contact.
         _queue_duals(run)
@@ -199,49 +190,66 @@ def _queue_rest(run: _Run, max_age: dt.timedelta | None) -> None:
     _queue_overlap(run)
     if unplanned:
         run.batch.run_round()  # the distinct-value counts decide how the groupings are split
+    for sobject in unplanned:
+        _save_statistics(run, sobject, columns[sobject], statistics[sobject])
 
     populations: dict[str, _SideCounts] = {}
     for sobject in run.objects:
         if sobject not in early:
             sides.append(
-                _segment_side(
-                    run,
-                    sobject,
-                    columns[sobject],
-                    cardinality[sobject],
-                    rows[sobject],
-                    ranges[sobject],
-                )
+                _segment_side(run, sobject, columns[sobject], statistics[sobject], rows[sobject])
             )
         data = cached[sobject]
         if data is None:
             population = populations[sobject] = _SideCounts(sobject, segment_side=False)
-            queued = _queue_side(
-                run, population, columns[sobject], cardinality[sobject], None, ranges[sobject]
-            )
+            queued = _queue_side(run, population, columns[sobject], statistics[sobject], None)
             sides.append((population, queued))
         else:
             _apply_population(run, sobject, data)
+    _send_sides(run, sides)
+    for sobject, population in populations.items():
+        _save_population(run, sobject, columns[sobject])
+        known = statistics[sobject]
+        fresh = Statistics(known.cardinality, {**known.ranges, **population.ranges})
+        _save_statistics(run, sobject, columns[sobject], fresh)
+
+
+def _send_sides(run: _Run, sides: list[tuple[_SideCounts, list[_Column]]]) -> None:
+    """Send the queued queries, then any band edge the fresh ranges show is still needed,
+    and finish the bands."""
     run.batch.run()
     if [side for side, edge_columns in sides if _check_assumed_edges(run, side, edge_columns)]:
         run.batch.run()
     for side, edge_columns in sides:
         _finish_edges(run, side, edge_columns)
-    for sobject, population in populations.items():
-        fresh = {**ranges[sobject], **population.ranges}
-        _save_population(run, sobject, columns[sobject], cardinality[sobject], fresh)
+
+
+def _stored_statistics(
+    run: _Run, columns: dict[str, list[_Column]]
+) -> tuple[dict[str, Statistics], list[str]]:
+    """Return each object's stored planning statistics, queueing a query for the objects
+    that have none (returned second; their statistics fill in when the query returns)."""
+    statistics: dict[str, Statistics] = {}
+    unplanned = []
+    for sobject in run.objects:
+        stored = _load_statistics(run, sobject, columns[sobject])
+        if stored is None:
+            unplanned.append(sobject)
+            stored = Statistics({}, {})
+            _queue_statistics(run, sobject, columns[sobject], stored)
+        statistics[sobject] = stored
+    return statistics, unplanned
 
 
 def _segment_side(
     run: _Run,
     sobject: str,
     columns: list[_Column],
-    cardinality: dict[str, int],
+    statistics: Statistics | None,
     members: int,
-    ranges: dict[str, Range] | None,
 ) -> tuple[_SideCounts, list[_Column]]:
     side = _SideCounts(sobject, segment_side=True)
-    return side, _queue_side(run, side, columns, cardinality, members, ranges)
+    return side, _queue_side(run, side, columns, statistics, members)
 
 
 def analyze_segment(

@@ -16,6 +16,7 @@ from sfseg.segments.analyze.dimensions import (
     band_of,
 )
 from sfseg.segments.analyze.run import _Counts, _Run
+from sfseg.segments.analyze.statistics import Range, Statistics, StatisticsQuery
 from sfseg.segments.analyze.values import _date, _decimal, _int, _max_date, _value_key
 from sfseg.segments.criteria.metadata import FieldInfo
 from sfseg.segments.criteria.paths import PathError, resolve_path
@@ -28,9 +29,6 @@ __all__ = [
 
 
 OTHER_VALUE = "(other)"
-
-# The lowest and highest value of a column (None when no record has a value).
-Range = tuple[Decimal | None, Decimal | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +327,8 @@ def _finish_edges(run: _Run, side: _SideCounts, columns: list[_Column]) -> None:
         for index in range(len(edges)):
             upper = at_least[index + 1] if index + 1 < len(edges) else 0
             counts.values[band_label(edges, index)] += at_least[index] - upper
-        if side.total is not None:
+        if side.total is not None and side.total > at_least[0]:
+            # Records without a value, listed only when there are some, as a grouping does.
             counts.values[None] += side.total - at_least[0]
 
 
@@ -337,15 +336,17 @@ def _queue_side(
     run: _Run,
     side: _SideCounts,
     columns: list[_Column],
-    cardinality: Mapping[str, int],
+    statistics: Statistics | None,
     members: int | None,
-    ranges: Mapping[str, Range] | None = None,
 ) -> list[_Column]:
     """Queue the queries of one object and side; return the band-edge columns to finish.
 
-    `ranges` are the stored lowest and highest values of the band-edge columns: an edge
-    they place outside every value is not queried (see `_check_assumed_edges`).
+    `statistics` plan the groupings, and an edge that their value ranges place outside
+    every value is not queried (see `_check_assumed_edges`). A side of fewer than 2,000
+    members needs none.
     """
+    cardinality = statistics.cardinality if statistics else {}
+    ranges = statistics.ranges if statistics else None
     packs, edge_columns = plan_groupings(columns, cardinality, members)
     if side.segment_side and _one_query_per_member(packs, edge_columns, members):
         _queue_by_member(run, side, packs[0] if packs else [], edge_columns)
@@ -484,36 +485,23 @@ def _queue_other_total(run: _Run, side: _SideCounts) -> None:
     run.batch.query(f"SELECT COUNT(Id) n FROM {side.sobject}{where}", handle)
 
 
-def _queue_cardinality(
-    run: _Run,
-    sobject: str,
-    columns: list[_Column],
-    into: dict[str, int],
-    ranges: dict[str, Range],
-) -> None:
+def _queue_statistics(run: _Run, sobject: str, columns: list[_Column], into: Statistics) -> None:
     """Ask how many distinct values each groupable column has in the whole population,
     and the lowest and highest value of each banded column."""
-    groupable = [c for c in columns if c.field.groupable]
-    banded = [c for c in columns if c.dimension.bands and c.field.aggregatable]
-    if not groupable and not banded:
-        return
-    selected = ", ".join(
-        [f"COUNT_DISTINCT({c.path}) c{i}" for i, c in enumerate(groupable)]
-        + [f"MIN({c.path}) lo{i}, MAX({c.path}) hi{i}" for i, c in enumerate(banded)]
+    query = StatisticsQuery(
+        sobject,
+        distinct=tuple(c.path for c in columns if c.field.groupable),
+        ranged=tuple(c.path for c in columns if c.dimension.bands and c.field.aggregatable),
     )
+    if not query.distinct and not query.ranged:
+        return
 
     def handle(rows: list[dict[str, Any]]) -> None:
-        row = rows[0] if rows else {}
-        for index, column in enumerate(groupable):
-            into[column.path] = _int(row.get(f"c{index}"))
-        for index, column in enumerate(banded):
-            low, high = row.get(f"lo{index}"), row.get(f"hi{index}")
-            ranges[column.path] = (
-                None if low is None else _decimal(low),
-                None if high is None else _decimal(high),
-            )
+        read = query.read(rows)
+        into.cardinality.update(read.cardinality)
+        into.ranges.update(read.ranges)
 
-    run.batch.query(f"SELECT {selected} FROM {sobject}", handle)
+    run.batch.query(query.soql, handle)
 
 
 def _usable_columns(run: _Run, sobject: str) -> list[_Column]:

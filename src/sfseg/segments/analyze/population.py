@@ -6,11 +6,17 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
-from sfseg.segments.analyze.groupings import Range, _Column
+from sfseg.segments.analyze.groupings import _Column
 from sfseg.segments.analyze.run import _Counts, _Run
+from sfseg.segments.analyze.statistics import (
+    Statistics,
+    column_spec,
+    load_statistics,
+    save_statistics,
+    statistics_key,
+)
 from sfseg.segments.store.models import utcnow
 
 __all__ = [
@@ -25,7 +31,7 @@ POPULATION_MAX_AGE = dt.timedelta(hours=24)
 
 
 def _population_key(run: _Run, sobject: str, columns: Sequence[_Column]) -> str:
-    spec = [[c.dimension.name, c.path, [str(edge) for edge in c.dimension.bands]] for c in columns]
+    spec = column_spec([(c.dimension.name, c.path, c.dimension.bands) for c in columns])
     text = json.dumps([run.client.instance_url, sobject, spec])
     return POPULATION_STATE_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:24]
 
@@ -50,27 +56,21 @@ def _stored(run: _Run, sobject: str, columns: Sequence[_Column]) -> dict[str, An
     return None if raw is None else dict(json.loads(raw))
 
 
-def _load_statistics(
-    run: _Run, sobject: str, columns: Sequence[_Column]
-) -> tuple[dict[str, int], dict[str, Range]] | None:
-    """Return the distinct-value counts and value ranges stored with the last population
-    counts, whatever their age, or None when the population was never counted.
-
-    They only plan the queries: a grouping planned from outdated counts that reaches
-    2,000 groups is split, and an edge skipped on an outdated range is queried after
-    the fresh range contradicts it, so figures stay exact.
-    """
-    data = _stored(run, sobject, columns)
-    if data is None or "cardinality" not in data:
-        return None
-    ranges: dict[str, Range] = {
-        path: (_number(low), _number(high)) for path, (low, high) in data.get("ranges", {}).items()
-    }
-    return dict(data["cardinality"]), ranges
+def _statistics_key(run: _Run, sobject: str, columns: Sequence[_Column]) -> str:
+    spec = column_spec([(c.dimension.name, c.path, c.dimension.bands) for c in columns])
+    return statistics_key(run.client.instance_url, sobject, spec)
 
 
-def _number(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
+def _load_statistics(run: _Run, sobject: str, columns: Sequence[_Column]) -> Statistics | None:
+    """Return the planning statistics stored for these columns, whatever their age, or
+    None when they were never read (see `sfseg.segments.analyze.statistics`)."""
+    return load_statistics(run.store, _statistics_key(run, sobject, columns))
+
+
+def _save_statistics(
+    run: _Run, sobject: str, columns: Sequence[_Column], statistics: Statistics
+) -> None:
+    save_statistics(run.store, _statistics_key(run, sobject, columns), statistics)
 
 
 def _apply_population(run: _Run, sobject: str, data: Mapping[str, Any]) -> None:
@@ -86,25 +86,10 @@ def _apply_population(run: _Run, sobject: str, data: Mapping[str, Any]) -> None:
     )
 
 
-def _save_population(
-    run: _Run,
-    sobject: str,
-    columns: Sequence[_Column],
-    cardinality: Mapping[str, int],
-    ranges: Mapping[str, Range],
-) -> None:
+def _save_population(run: _Run, sobject: str, columns: Sequence[_Column]) -> None:
     counts = {name: list(c.values.items()) for (name, obj), c in run.pop.items() if obj == sobject}
     sliced = [name for (name, obj), c in run.pop.items() if obj == sobject and c.sliced]
     now = utcnow()
-    data = {
-        "as_of": now.isoformat(),
-        "cardinality": dict(cardinality),
-        "ranges": {
-            path: [None if low is None else str(low), None if high is None else str(high)]
-            for path, (low, high) in ranges.items()
-        },
-        "counts": counts,
-        "sliced": sliced,
-    }
+    data = {"as_of": now.isoformat(), "counts": counts, "sliced": sliced}
     run.store.set_state(_population_key(run, sobject, columns), json.dumps(data))
     run.population_as_of = now if run.population_as_of is None else min(now, run.population_as_of)
