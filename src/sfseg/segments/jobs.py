@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, Update, bindparam, func, insert, select, update
 
 from sfseg.segments.customers import CustomerSet
+from sfseg.segments.lease import LeaseHolder, holder_of
 from sfseg.segments.plan import Action, Outcome
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import Job, JobItem, new_job_id, utcnow
@@ -43,7 +44,11 @@ __all__ = [
 
 
 class JobState(StrEnum):
-    """The state of a job; `limit_reached` and an interrupted `running` job can be resumed."""
+    """The state of a job; see `RESUMABLE_STATES` for those that can be resumed.
+
+    `aborted`: an error other than the daily limit (a server error that outlasted the
+    retries, for example) stopped the run; the error is on the job and in the error log.
+    """
 
     PLANNED = "planned"
     RUNNING = "running"
@@ -51,11 +56,12 @@ class JobState(StrEnum):
     PARTIAL = "partial"
     FAILED = "failed"
     LIMIT_REACHED = "limit_reached"
+    ABORTED = "aborted"
 
 
 # A job left `running` was killed mid-run; `planned` never started writing.
 RESUMABLE_STATES = frozenset(
-    {JobState.PLANNED, JobState.RUNNING, JobState.LIMIT_REACHED, JobState.PARTIAL}
+    {JobState.PLANNED, JobState.RUNNING, JobState.LIMIT_REACHED, JobState.PARTIAL, JobState.ABORTED}
 )
 
 _SUCCESS_OUTCOMES = frozenset(
@@ -166,6 +172,8 @@ class JobSummary:
     params: dict[str, Any] = field(default_factory=dict)
     checkpoint: dict[str, Any] | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    # The process that holds (or last held and never released) the job's lease.
+    lease: LeaseHolder | None = None
 
     def to_json(self) -> dict[str, Any]:
         def stamp(value: dt.datetime | None) -> str | None:
@@ -187,6 +195,7 @@ class JobSummary:
             "finished_at": stamp(self.finished_at),
             "checkpoint": self.checkpoint,
             "counts": self.counts,
+            "lease": None if self.lease is None else self.lease.to_json(),
         }
 
 
@@ -422,6 +431,7 @@ def _summary(job: Job) -> dict[str, Any]:
         "finished_at": job.finished_at,
         "params": dict(job.params or {}),
         "checkpoint": job.checkpoint,
+        "lease": holder_of(job),
     }
 
 

@@ -159,6 +159,13 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
+    # The lease of the process running the job (`sfseg.segments.lease`); null when no
+    # process holds it. Added by revision `0003_job_lease`.
+    lease_host: Mapped[str | None] = mapped_column(String(255))
+    lease_pid: Mapped[int | None] = mapped_column(Integer)
+    lease_token: Mapped[str | None] = mapped_column(String(64))
+    leased_at: Mapped[dt.datetime | None] = mapped_column()
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column()
 
     segment: Mapped[Segment] = relationship(back_populates="jobs")
     items: Mapped[list[JobItem]] = relationship(
