@@ -150,3 +150,40 @@ def test_call_with_literal_arguments() -> None:
     assert render(distance) == "DISTANCE(Location__c, GEOLOCATION(37.775, -122.418), mi)"
     unit = b.call("DISTANCE", "Location__c", b.call("GEOLOCATION", 1, 2), ast.StringLiteral("km"))
     assert render(unit) == "DISTANCE(Location__c, GEOLOCATION(1, 2), 'km')"
+
+
+def test_grouped_select_with_aliases() -> None:
+    query = b.select(
+        "LeadSource",
+        b.aliased(b.call("COUNT", "Id"), "n"),
+        b.aliased(b.call("MAX", "Account.AnnualRevenue"), "hi0"),
+        sobject="Contact",
+        group_by=["LeadSource"],
+        order=[b.order_by(b.call("COUNT", "Id"), descending=True)],
+        limit=2000,
+    )
+    text = render(query)
+    assert text == (
+        "SELECT LeadSource, COUNT(Id) n, MAX(Account.AnnualRevenue) hi0 FROM Contact "
+        "GROUP BY LeadSource ORDER BY COUNT(Id) DESC LIMIT 2000"
+    )
+    assert parse(text) == query
+
+
+def test_rollup_select_renders() -> None:
+    query = b.select(
+        "IsClosed", "IsPrimary", b.aliased(b.call("GROUPING", "IsPrimary"), "subtotal"),
+        sobject="OpportunityContactRole", group_by=["IsClosed", "IsPrimary"], rollup=True,
+    )  # fmt: skip
+    assert render(query).endswith("GROUP BY ROLLUP(IsClosed, IsPrimary)")
+    assert parse(render(query)) == query
+
+
+def test_rollup_needs_group_fields() -> None:
+    with pytest.raises(ValueError, match="ROLLUP on Contact needs at least one field"):
+        b.select("Id", sobject="Contact", rollup=True)
+
+
+def test_alias_name_is_checked() -> None:
+    with pytest.raises(ValueError, match="invalid SOQL name 'not ok'"):
+        b.aliased("Id", "not ok")

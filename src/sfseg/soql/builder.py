@@ -19,6 +19,7 @@ from sfseg.soql.literals import LiteralValue, like_pattern, literal, literal_lis
 from sfseg.soql.strings import has_like_escapes
 
 __all__ = [
+    "aliased",
     "and_",
     "anti_join",
     "call",
@@ -239,17 +240,28 @@ def order_by(
     )
 
 
+def aliased(expression: FieldLike, alias: str) -> ast.SelectField:
+    """Build a field-list item with an alias, such as `COUNT(Id) n`.
+
+    Raises ValueError when *alias* is not a SOQL name.
+    """
+    return ast.SelectField(field(expression), _check_name(alias, alias))
+
+
 def select(
     *fields: SelectLike,
     sobject: str,
     where: ast.Condition | None = None,
+    group_by: Iterable[FieldLike] = (),
+    rollup: bool = False,
     order: Iterable[ast.OrderItem | str] = (),
     limit: int | None = None,
     offset: int | None = None,
 ) -> ast.Query:
-    """Build `SELECT fields FROM sobject [WHERE] [ORDER BY] [LIMIT] [OFFSET]`.
+    """Build `SELECT fields FROM sobject [WHERE] [GROUP BY] [ORDER BY] [LIMIT] [OFFSET]`.
 
-    Raises ValueError for an empty field list, a bad name or a negative count.
+    *rollup* groups with `GROUP BY ROLLUP(...)`. Raises ValueError for an empty field
+    list, a bad name, a negative count, or *rollup* without GROUP BY fields.
     """
     if not fields:
         msg = f"SELECT from {sobject} needs at least one field, for example 'Id'"
@@ -259,10 +271,19 @@ def select(
             msg = f"{name} must be zero or more, not {count}"
             raise ValueError(msg)
 
+    grouped = tuple(field(item) for item in group_by)
+    if rollup and not grouped:
+        msg = f"GROUP BY ROLLUP on {sobject} needs at least one field"
+        raise ValueError(msg)
+    grouping = None
+    if grouped:
+        grouping = ast.GroupBy(grouped, "ROLLUP" if rollup else "plain")
+
     return ast.Query(
         select=tuple(_select_item(item) for item in fields),
         from_=ast.FromClause(_check_name(sobject, sobject)),
         where=where,
+        group_by=grouping,
         order_by=tuple(
             item if isinstance(item, ast.OrderItem) else order_by(item) for item in order
         ),
