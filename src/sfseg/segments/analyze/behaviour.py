@@ -10,7 +10,17 @@ from sfseg.salesforce.errors import SalesforceError
 from sfseg.segments.analyze.batching import MAX_GROUPS, Handler
 from sfseg.segments.analyze.models import CaseStats, OpportunityStats
 from sfseg.segments.analyze.run import _Run
-from sfseg.segments.analyze.values import _date, _decimal, _int, _max_date, _ratio, _value_key
+from sfseg.segments.analyze.values import (
+    COUNT_N,
+    _date,
+    _decimal,
+    _int,
+    _max_date,
+    _ratio,
+    _value_key,
+    aggregate,
+)
+from sfseg.soql import ast, builder, render
 
 __all__ = [
     "ACTIVITY_WINDOW",
@@ -19,7 +29,8 @@ __all__ = [
 ]
 
 
-ACTIVITY_WINDOW = "LAST_N_DAYS:90"
+ACTIVITY_DAYS = 90
+ACTIVITY_WINDOW = f"LAST_N_DAYS:{ACTIVITY_DAYS}"
 # Opportunity channels: the member is the primary contact, has a contact role, or
 # belongs to the opportunity's account.
 OPPORTUNITY_CHANNELS = ("contact", "contact_roles", "account")
@@ -82,20 +93,25 @@ def _opportunity_handler(run: _Run, channel: str) -> Handler:
 
 def _queue_opportunities(run: _Run) -> None:
     """Queue the opportunity (through the account) and case queries, which need no member count."""
-    aggregates = "COUNT(Id) n, SUM(Amount) amount, MAX(CloseDate) lastclose"
     # NOTE: the subquery selects a relationship path (Contact.AccountId). The sandbox
     # runs it; an org that rejects it leaves this channel out with a note.
+    by_account = builder.select(
+        "IsClosed", "IsWon", COUNT_N, aggregate("SUM", "Amount", "amount"),
+        aggregate("MAX", "CloseDate", "lastclose"), sobject="Opportunity",
+        where=builder.semi_join("AccountId", run.members("Contact.AccountId")),
+        group_by=["IsClosed", "IsWon"],
+    )  # fmt: skip
     run.batch.query(
-        f"SELECT IsClosed, IsWon, {aggregates} FROM Opportunity "
-        f"WHERE AccountId IN {run.member_filter('Contact.AccountId')} GROUP BY IsClosed, IsWon",
+        render(by_account),
         _opportunity_handler(run, "account"),
         on_error=lambda error: _channel_failed(run, "account", error),
     )
-    contacts = run.member_filter("ContactId")
-    run.batch.query(
-        f"SELECT IsClosed, Priority, COUNT(Id) n FROM Case WHERE ContactId IN {contacts} GROUP BY IsClosed, Priority",
-        lambda rows: _cases(run, rows),
-    )
+    cases = builder.select(
+        "IsClosed", "Priority", COUNT_N, sobject="Case",
+        where=builder.semi_join("ContactId", run.members("ContactId")),
+        group_by=["IsClosed", "Priority"],
+    )  # fmt: skip
+    run.batch.query(render(cases), lambda rows: _cases(run, rows))
 
 
 def _channel_failed(run: _Run, channel: str, error: SalesforceError) -> None:
@@ -118,16 +134,16 @@ def _queue_contact_roles(run: _Run, member_contacts: int) -> None:
     summed with ROLLUP instead, which counts such an opportunity's amount once per
     member role (a note in the result says so).
     """
-    contacts = run.member_filter("ContactId")
+    contacts = builder.semi_join("ContactId", run.members("ContactId"))
     if member_contacts >= MAX_GROUPS:
         _queue_roles_summed(run, contacts)
         return
-    soql = (
-        "SELECT OpportunityId, Opportunity.IsClosed, Opportunity.IsWon, IsPrimary, "
-        "MAX(Opportunity.Amount) amount, MAX(Opportunity.CloseDate) lastclose "
-        f"FROM OpportunityContactRole WHERE ContactId IN {contacts} "
-        f"GROUP BY OpportunityId, Opportunity.IsClosed, Opportunity.IsWon, IsPrimary LIMIT {MAX_GROUPS}"
-    )
+    grouped = ("OpportunityId", "Opportunity.IsClosed", "Opportunity.IsWon", "IsPrimary")
+    query = builder.select(
+        *grouped, aggregate("MAX", "Opportunity.Amount", "amount"),
+        aggregate("MAX", "Opportunity.CloseDate", "lastclose"),
+        sobject="OpportunityContactRole", where=contacts, group_by=grouped, limit=MAX_GROUPS,
+    )  # fmt: skip
 
     def handle(rows: list[dict[str, Any]]) -> None:
         if len(rows) >= MAX_GROUPS:
@@ -145,22 +161,24 @@ def _queue_contact_roles(run: _Run, member_contacts: int) -> None:
         run.behaviour.opportunities["contact"] = _finish_opportunities(primary)
         run.behaviour.opportunities["contact_roles"] = _finish_opportunities(roles)
 
-    run.batch.query(soql, handle)
+    run.batch.query(render(query), handle)
 
 
-def _queue_roles_summed(run: _Run, contacts: str) -> None:
+def _queue_roles_summed(run: _Run, contacts: ast.Condition) -> None:
     run.notes.append(
         "opportunities through contact roles: amounts count an opportunity once per member "
         "contact role (too many opportunities to group one by one)"
     )
     # ROLLUP adds one subtotal row per (IsClosed, IsWon) over both IsPrimary values,
     # where COUNT_DISTINCT counts an opportunity with several member roles once.
-    soql = (
-        "SELECT Opportunity.IsClosed, Opportunity.IsWon, IsPrimary, GROUPING(IsPrimary) subtotal, "
-        "COUNT_DISTINCT(OpportunityId) n, SUM(Opportunity.Amount) amount, "
-        f"MAX(Opportunity.CloseDate) lastclose FROM OpportunityContactRole WHERE ContactId IN {contacts} "
-        "GROUP BY ROLLUP(Opportunity.IsClosed, Opportunity.IsWon, IsPrimary)"
-    )
+    grouped = ("Opportunity.IsClosed", "Opportunity.IsWon", "IsPrimary")
+    query = builder.select(
+        *grouped, aggregate("GROUPING", "IsPrimary", "subtotal"),
+        aggregate("COUNT_DISTINCT", "OpportunityId", "n"),
+        aggregate("SUM", "Opportunity.Amount", "amount"),
+        aggregate("MAX", "Opportunity.CloseDate", "lastclose"),
+        sobject="OpportunityContactRole", where=contacts, group_by=grouped, rollup=True,
+    )  # fmt: skip
 
     def handle(rows: list[dict[str, Any]]) -> None:
         roles, primary = OpportunityStats(), OpportunityStats()
@@ -174,18 +192,19 @@ def _queue_roles_summed(run: _Run, contacts: str) -> None:
         run.behaviour.opportunities["contact"] = _finish_opportunities(primary)
         run.behaviour.opportunities["contact_roles"] = _finish_opportunities(roles)
 
-    run.batch.query(soql, handle)
+    run.batch.query(render(query), handle)
 
 
 def _queue_activities(run: _Run) -> None:
-    people = run.member_filter("LeadOrContactId")
+    people = builder.semi_join("WhoId", run.members("LeadOrContactId"))
+    window = builder.eq("ActivityDate", ast.DateRangeLiteral("LAST_N_DAYS", ACTIVITY_DAYS))
     for sobject, attribute in (("Task", "tasks_last_90_days"), ("Event", "events_last_90_days")):
 
         def handle(rows: list[dict[str, Any]], attribute: str = attribute) -> None:
             setattr(run.behaviour.activities, attribute, _int(rows[0].get("n")) if rows else 0)
 
-        soql = f"SELECT COUNT(Id) n FROM {sobject} WHERE WhoId IN {people} AND ActivityDate = {ACTIVITY_WINDOW}"
-        run.batch.query(soql, handle)
+        query = builder.select(COUNT_N, sobject=sobject, where=builder.and_(people, window))
+        run.batch.query(render(query), handle)
 
 
 def _cases(run: _Run, rows: list[dict[str, Any]]) -> None:

@@ -17,10 +17,18 @@ from sfseg.segments.analyze.dimensions import (
 )
 from sfseg.segments.analyze.run import _Counts, _Run
 from sfseg.segments.analyze.statistics import Range, Statistics, StatisticsQuery
-from sfseg.segments.analyze.values import _date, _decimal, _int, _max_date, _value_key
+from sfseg.segments.analyze.values import (
+    COUNT_N,
+    _date,
+    _decimal,
+    _int,
+    _max_date,
+    _value_key,
+    aggregate,
+)
 from sfseg.segments.criteria.metadata import FieldInfo
 from sfseg.segments.criteria.paths import PathError, resolve_path
-from sfseg.soql import format_literal
+from sfseg.soql import ast, builder, render
 
 __all__ = [
     "OTHER_VALUE",
@@ -176,13 +184,12 @@ def _queue_grouping(
 ) -> None:
     """Queue one aggregate query grouped by `columns`. The first query of a side also
     counts the banded columns' non-null values (their lowest edge) and the last activity date."""
-    where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
-    names = ", ".join(c.path for c in columns)
-    extra = _first_aggregates(side, edge_columns) if first else ""
-    soql = (
-        f"SELECT {names}, COUNT(Id) n{extra} FROM {side.sobject}{where} "
-        f"GROUP BY {names} ORDER BY COUNT(Id) DESC LIMIT {MAX_GROUPS}"
-    )
+    names = [c.path for c in columns]
+    extra = _first_aggregates(side, edge_columns) if first else []
+    query = builder.select(
+        *names, COUNT_N, *extra, sobject=side.sobject, where=_side_filter(run, side),
+        group_by=names, order=[_MOST_FIRST], limit=MAX_GROUPS,
+    )  # fmt: skip
 
     def handle(rows: list[dict[str, Any]]) -> None:
         if len(rows) >= MAX_GROUPS and len(columns) > 1:
@@ -209,19 +216,35 @@ def _queue_grouping(
             for column in columns:
                 _queue_other(run, side, column)
 
-    run.batch.query(soql, handle)
+    run.batch.query(render(query), handle)
 
 
-def _first_aggregates(side: _SideCounts, edge_columns: list[_Column]) -> str:
+def _first_aggregates(side: _SideCounts, edge_columns: list[_Column]) -> list[ast.SelectField]:
     """Return the aggregates that only a side's first grouping query reads: the last
     activity date, and each band-edge column's non-null count, lowest and highest value."""
-    extra = ", MAX(LastActivityDate) lastact" if side.segment_side else ""
-    extra += "".join(f", COUNT({c.path}) b{i}" for i, c in enumerate(edge_columns))
-    return extra + "".join(
-        f", MIN({c.path}) lo{i}, MAX({c.path}) hi{i}"
-        for i, c in enumerate(edge_columns)
-        if c.field.aggregatable
-    )
+    extra = [aggregate("MAX", "LastActivityDate", "lastact")] if side.segment_side else []
+    extra += [aggregate("COUNT", c.path, f"b{i}") for i, c in enumerate(edge_columns)]
+    for index, column in enumerate(edge_columns):
+        if column.field.aggregatable:
+            extra.append(aggregate("MIN", column.path, f"lo{index}"))
+            extra.append(aggregate("MAX", column.path, f"hi{index}"))
+    return extra
+
+
+# Groups in descending size, so a grouping cut at 2,000 keeps the largest ones.
+_MOST_FIRST = builder.order_by(builder.call("COUNT", "Id"), descending=True)
+
+
+def _side_filter(run: _Run, side: _SideCounts) -> ast.Condition | None:
+    """Return the member filter of a segment side, None for the population."""
+    return run.object_filter(side.sobject) if side.segment_side else None
+
+
+def _count_query(run: _Run, side: _SideCounts, condition: ast.Condition | None = None) -> str:
+    """Return `SELECT COUNT(Id) n` over a side's records that meet `condition`."""
+    conditions = [c for c in (condition, _side_filter(run, side)) if c is not None]
+    where = builder.and_(*conditions) if conditions else None
+    return render(builder.select(COUNT_N, sobject=side.sobject, where=where))
 
 
 def _record_first(
@@ -269,7 +292,6 @@ def _assumed_edges(
 
 def _queue_other(run: _Run, side: _SideCounts, column: _Column) -> None:
     """Count the records past the 2,000 most frequent value groups as `(other)`."""
-    where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
 
     def handle(rows: list[dict[str, Any]]) -> None:
         total = _int(rows[0].get("n")) if rows else 0
@@ -278,7 +300,7 @@ def _queue_other(run: _Run, side: _SideCounts, column: _Column) -> None:
         counts.values[OTHER_VALUE] += total - sum(counts.values.values())
         counts.sliced = True
 
-    run.batch.query(f"SELECT COUNT(Id) n FROM {side.sobject}{where}", handle)
+    run.batch.query(_count_query(run, side), handle)
 
 
 def _queue_edges(
@@ -291,12 +313,11 @@ def _queue_edges(
 ) -> None:
     """Count the records at or above each band edge of a column (one query per edge),
     leaving out the edges in `skip`."""
-    base = f" AND {run.object_filter(side.sobject)}" if side.segment_side else ""
     at_least = side.at_least.setdefault(column.path, {})
     for index, edge in enumerate(column.dimension.bands):
         if index < from_index or index in (skip or {}):
             continue
-        soql = f"SELECT COUNT(Id) n FROM {side.sobject} WHERE {column.path} >= {format_literal(edge)}{base}"
+        soql = _count_query(run, side, builder.ge(column.path, edge))
 
         def handle(rows: list[dict[str, Any]], index: int = index) -> None:
             at_least[index] = _int(rows[0].get("n")) if rows else 0
@@ -409,12 +430,12 @@ def _queue_by_member(
 ) -> None:
     """Queue one query grouped by record Id, so each group is one member. Banded columns
     that cannot be grouped (currency) are read with MAX() and banded here."""
-    names = "".join(f", {c.path}" for c in columns)
-    maxima = "".join(f", MAX({c.path}) m{i}" for i, c in enumerate(edge_columns))
-    soql = (
-        f"SELECT Id{names}{maxima}, MAX(LastActivityDate) lastact FROM {side.sobject} "
-        f"WHERE {run.object_filter(side.sobject)} GROUP BY Id{names} LIMIT {MAX_GROUPS}"
-    )
+    names = ["Id", *(c.path for c in columns)]
+    maxima = [aggregate("MAX", c.path, f"m{i}") for i, c in enumerate(edge_columns)]
+    query = builder.select(
+        *names, *maxima, aggregate("MAX", "LastActivityDate", "lastact"), sobject=side.sobject,
+        where=run.object_filter(side.sobject), group_by=names, limit=MAX_GROUPS,
+    )  # fmt: skip
 
     def handle(rows: list[dict[str, Any]]) -> None:
         counts = _side(run, side.segment_side)
@@ -430,7 +451,7 @@ def _queue_by_member(
             run.last_activity = _max_date(run.last_activity, _date(row.get("lastact")))
         side.total = len(rows)
 
-    run.batch.query(soql, handle)
+    run.batch.query(render(query), handle)
 
 
 def _whole_numbers_below_top(column: _Column) -> bool:
@@ -453,13 +474,12 @@ def _queue_below_top(run: _Run, side: _SideCounts, column: _Column) -> None:
     from 0 to the edge make fewer than 2,000 groups. If negative values push the result to
     the limit, the band edges are counted one query each instead.
     """
-    top = column.dimension.bands[-1]
-    base = f" AND {run.object_filter(side.sobject)}" if side.segment_side else ""
-    soql = (
-        f"SELECT {column.path}, COUNT(Id) n FROM {side.sobject} "
-        f"WHERE {column.path} < {format_literal(top)}{base} "
-        f"GROUP BY {column.path} LIMIT {MAX_GROUPS}"
-    )
+    below_top = builder.lt(column.path, column.dimension.bands[-1])
+    query = builder.select(
+        column.path, COUNT_N, sobject=side.sobject,
+        where=builder.and_(below_top, _side_filter(run, side)),
+        group_by=[column.path], limit=MAX_GROUPS,
+    )  # fmt: skip
 
     def handle(rows: list[dict[str, Any]]) -> None:
         if len(rows) >= MAX_GROUPS:
@@ -473,16 +493,14 @@ def _queue_below_top(run: _Run, side: _SideCounts, column: _Column) -> None:
                 index = band_of(edges, _decimal(value))
                 below[index] = below.get(index, 0) + _int(row.get("n"))
 
-    run.batch.query(soql, handle)
+    run.batch.query(render(query), handle)
 
 
 def _queue_other_total(run: _Run, side: _SideCounts) -> None:
-    where = f" WHERE {run.object_filter(side.sobject)}" if side.segment_side else ""
-
     def handle(rows: list[dict[str, Any]]) -> None:
         side.total = _int(rows[0].get("n")) if rows else 0
 
-    run.batch.query(f"SELECT COUNT(Id) n FROM {side.sobject}{where}", handle)
+    run.batch.query(_count_query(run, side), handle)
 
 
 def _queue_statistics(run: _Run, sobject: str, columns: list[_Column], into: Statistics) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 
 from sfseg.segments.analyze.models import Overlap
 from sfseg.segments.analyze.run import _Run
-from sfseg.segments.analyze.values import _int
+from sfseg.segments.analyze.values import COUNT_N, _int
 from sfseg.segments.segment import SegmentInfo
 from sfseg.segments.store.models import Segment
-from sfseg.soql import format_literal
+from sfseg.soql import builder, render
 
 
 def _queue_overlap(run: _Run) -> None:
@@ -32,8 +32,15 @@ def _queue_overlap(run: _Run) -> None:
         objects = [o for o in ("Contact", "Lead") if o in run.objects or o == "Contact"]
         for sobject in objects:
             id_field = "ContactId" if sobject == "Contact" else "LeadId"
-            theirs = f"(SELECT {id_field} FROM CampaignMember WHERE CampaignId = {format_literal(other.campaign_id)})"
-            soql = f"SELECT COUNT(Id) n FROM {sobject} WHERE Id IN {run.member_filter(id_field)} AND Id IN {theirs}"
+            theirs = builder.select(
+                id_field,
+                sobject="CampaignMember",
+                where=builder.eq("CampaignId", other.campaign_id),
+            )
+            where = builder.and_(
+                builder.semi_join("Id", run.members(id_field)), builder.semi_join("Id", theirs)
+            )
+            query = builder.select(COUNT_N, sobject=sobject, where=where)
 
             def handle(
                 rows: list[dict[str, Any]],
@@ -54,4 +61,4 @@ def _queue_overlap(run: _Run) -> None:
                         )
                     )
 
-            run.batch.query(soql, handle)
+            run.batch.query(render(query), handle)

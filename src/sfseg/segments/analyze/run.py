@@ -1,10 +1,4 @@
-"""The state of one analysis run and the segment it analyzes.
-
-NOTE: the analysis modules write their aggregate SOQL as f-strings. Every value goes
-through `sfseg.soql.format_literal` and every field name comes from describe or a
-constant, but the statements are not built as `sfseg.soql` trees as the rest of the
-product's SOQL is.
-"""
+"""The state of one analysis run and the segment it analyzes."""
 
 from __future__ import annotations
 
@@ -19,7 +13,7 @@ from sfseg.segments.analyze.models import Behaviour, Overlap
 from sfseg.segments.criteria.metadata import MetadataCache
 from sfseg.segments.segment import SegmentInfo
 from sfseg.segments.store import Store
-from sfseg.soql import format_literal
+from sfseg.soql import ast, builder
 
 
 @dataclass
@@ -55,15 +49,16 @@ class _Run:
         assert self.segment.campaign_id is not None
         return self.segment.campaign_id
 
-    def member_filter(self, id_field: str = "ContactId", extra: str = "") -> str:
-        where = f"CampaignId = {format_literal(self.campaign_id)}{extra}"
-        return f"(SELECT {id_field} FROM CampaignMember WHERE {where})"
+    def members(self, id_field: str = "ContactId", extra: ast.Condition | None = None) -> ast.Query:
+        """Return the subquery that selects `id_field` of the segment's CampaignMember rows."""
+        where = builder.and_(builder.eq("CampaignId", self.campaign_id), extra)
+        return builder.select(id_field, sobject="CampaignMember", where=where)
 
-    def object_filter(self, sobject: str) -> str:
-        if sobject == "Contact":
-            return f"Id IN {self.member_filter('ContactId')}"
-        # A lead member that is also present as its converted contact counts as the contact.
-        return f"Id IN {self.member_filter('LeadId')}"
+    def object_filter(self, sobject: str) -> ast.Condition:
+        """Return the condition that keeps the members among `sobject` records."""
+        return builder.semi_join(
+            "Id", self.members("ContactId" if sobject == "Contact" else "LeadId")
+        )
 
 
 def _load_segment(store: Store, segment_id: str) -> SegmentInfo:

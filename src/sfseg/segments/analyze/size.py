@@ -7,15 +7,16 @@ from typing import Any
 
 from sfseg.segments.analyze.models import Size
 from sfseg.segments.analyze.run import _Run
-from sfseg.segments.analyze.values import _int, _ratio
-from sfseg.soql import format_literal
+from sfseg.segments.analyze.values import COUNT_N, _int, _ratio
+from sfseg.soql import builder, render
 
 
 def _queue_size(run: _Run) -> None:
-    soql = (
-        "SELECT Type, Status, HasResponded, COUNT(Id) n FROM CampaignMember "
-        f"WHERE CampaignId = {format_literal(run.campaign_id)} GROUP BY Type, Status, HasResponded"
-    )
+    grouped = ("Type", "Status", "HasResponded")
+    query = builder.select(
+        *grouped, COUNT_N, sobject="CampaignMember",
+        where=builder.eq("CampaignId", run.campaign_id), group_by=grouped,
+    )  # fmt: skip
 
     def handle(rows: list[dict[str, Any]]) -> None:
         for row in rows:
@@ -26,15 +27,19 @@ def _queue_size(run: _Run) -> None:
             )
             run.type_status[key] = run.type_status.get(key, 0) + _int(row.get("n"))
 
-    run.batch.query(soql, handle)
+    run.batch.query(render(query), handle)
 
 
 def _queue_duals(run: _Run) -> None:
     """Count lead members whose converted contact is a member too (all, and responded)."""
-    member_contacts = run.member_filter("ContactId")
+    member_contacts = run.members("ContactId")
     for responded in (False, True):
-        leads = run.member_filter("LeadId", " AND HasResponded = true" if responded else "")
-        soql = f"SELECT COUNT(Id) n FROM Lead WHERE Id IN {leads} AND ConvertedContactId IN {member_contacts}"
+        leads = run.members("LeadId", builder.eq("HasResponded", True) if responded else None)
+        where = builder.and_(
+            builder.semi_join("Id", leads),
+            builder.semi_join("ConvertedContactId", member_contacts),
+        )
+        query = builder.select(COUNT_N, sobject="Lead", where=where)
 
         def handle(rows: list[dict[str, Any]], responded: bool = responded) -> None:
             count = _int(rows[0].get("n")) if rows else 0
@@ -43,7 +48,7 @@ def _queue_duals(run: _Run) -> None:
             else:
                 run.duals = count
 
-        run.batch.query(soql, handle)
+        run.batch.query(render(query), handle)
 
 
 def _segment_totals(run: _Run) -> dict[str, int]:

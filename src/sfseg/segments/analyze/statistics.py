@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from sfseg.segments.analyze.dimensions import DEFAULT_DIMENSIONS
-from sfseg.segments.analyze.values import _decimal, _int
+from sfseg.segments.analyze.values import _decimal, _int, aggregate
 from sfseg.segments.store import Store
+from sfseg.soql import builder, render
 
 __all__ = [
     "STATISTICS_STATE_PREFIX",
@@ -66,9 +67,12 @@ class StatisticsQuery:
 
     @property
     def soql(self) -> str:
-        selected = [f"COUNT_DISTINCT({path}) c{i}" for i, path in enumerate(self.distinct)]
-        selected += [f"MIN({path}) lo{i}, MAX({path}) hi{i}" for i, path in enumerate(self.ranged)]
-        return f"SELECT {', '.join(selected)} FROM {self.sobject}"
+        selected = [
+            aggregate("COUNT_DISTINCT", path, f"c{i}") for i, path in enumerate(self.distinct)
+        ]
+        for index, path in enumerate(self.ranged):
+            selected += [aggregate("MIN", path, f"lo{index}"), aggregate("MAX", path, f"hi{index}")]
+        return render(builder.select(*selected, sobject=self.sobject))
 
     def read(self, rows: Sequence[Mapping[str, Any]]) -> Statistics:
         """Read the one result row (no row: an empty object)."""

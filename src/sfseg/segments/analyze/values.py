@@ -6,6 +6,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from sfseg.soql import ast, builder
+
+# `COUNT(Id) n`: the record count every analysis aggregate reads as `n`.
+COUNT_N: ast.SelectField = builder.aliased(builder.call("COUNT", "Id"), "n")
+
+
+def aggregate(function: str, path: str, alias: str) -> ast.SelectField:
+    """Build the field-list item `FUNCTION(path) alias`, such as `MAX(CloseDate) lastclose`."""
+    return builder.aliased(builder.call(function, path), alias)
+
 
 def _int(value: Any) -> int:
     return 0 if value is None else int(value)
