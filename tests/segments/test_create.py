@@ -260,7 +260,7 @@ def test_lost_response_then_retry(
 def test_first_create_prepares_analysis(fresh_client: SalesforceClient, store: Store) -> None:
     """The first segment of a store makes the analysis report and reads the planning
     statistics in its Composite call. The next segment does neither."""
-    from sfseg.segments.analyze import REPORT_STATE_KEY
+    from sfseg.segments.analyze import report_state_key
     from sfseg.segments.analyze.statistics import (
         STATISTICS_STATE_PREFIX,
         default_statistics_query,
@@ -269,7 +269,8 @@ def test_first_create_prepares_analysis(fresh_client: SalesforceClient, store: S
     )
 
     first = create_segment(fresh_client, store, "First", WHERE)
-    report_id = store.get_state(REPORT_STATE_KEY)
+    report_key = report_state_key(fresh_client.instance_url)
+    report_id = store.get_state(report_key)
     query, spec = default_statistics_query("Contact")
     stored = load_statistics(store, statistics_key(fresh_client.instance_url, "Contact", spec))
     second = create_segment(fresh_client, store, "Second", WHERE)
@@ -280,7 +281,7 @@ def test_first_create_prepares_analysis(fresh_client: SalesforceClient, store: S
     assert stored.ranges == {path: (None, None) for path in query.ranged}  # an empty org
     assert first.notes == ()
     assert second.api_calls == first.api_calls - 3  # no describes, no report
-    assert store.get_state(REPORT_STATE_KEY) == report_id
+    assert store.get_state(report_key) == report_id
     assert [name for name in _state_names(store) if name.startswith(STATISTICS_STATE_PREFIX)] == [
         statistics_key(fresh_client.instance_url, "Contact", spec)
     ]
@@ -297,7 +298,7 @@ def test_report_failure_leaves_create_done(
     fresh_sandbox: Any, fresh_client: SalesforceClient, store: Store
 ) -> None:
     """A failed report creation is logged and noted, and the segment is still created."""
-    from sfseg.segments.analyze import REPORT_STATE_KEY
+    from sfseg.segments.analyze import report_state_key
     from sfseg.segments.errorlog import list_errors
 
     fresh_sandbox.state.faults.configure(
@@ -306,8 +307,33 @@ def test_report_failure_leaves_create_done(
     result = create_segment(fresh_client, store, "No report", WHERE)
 
     assert result.segment is not None and result.campaign_id is not None
-    assert store.get_state(REPORT_STATE_KEY) is None
+    assert store.get_state(report_state_key(fresh_client.instance_url)) is None
     assert len(result.notes) == 1
     assert result.notes[0].startswith("analysis report not created")
     errors = list_errors(store, segment_id=result.segment.id)
     assert [e.operation for e in errors] == ["create.report"]
+
+
+def test_report_made_per_org(fresh_client: SalesforceClient, store: Store) -> None:
+    """A store used with two orgs keeps one analysis report for each."""
+    from sfseg.salesforce import ConnectionSettings
+    from sfseg.sandbox.server import run_sandbox
+    from sfseg.segments.analyze import report_state_key
+
+    create_segment(fresh_client, store, "In the first org", WHERE)
+    with run_sandbox(seed="empty") as other:
+        settings = ConnectionSettings(
+            instance_url=other.url, login_url=other.url, api_version=other.api_version,
+            flow="client_credentials", client_id=other.client_id,
+            client_secret=other.client_secret,
+        )  # fmt: skip
+        with SalesforceClient(settings) as client:
+            create_segment(client, store, "In the second org", WHERE)
+            second_key = report_state_key(client.instance_url)
+            second = store.get_state(second_key)
+            assert second is not None
+            # The id names a report in the second org, made there by the second create.
+            assert client.reports.describe(second)["reportMetadata"]["name"] == "sfseg segment analysis"
+    first_key = report_state_key(fresh_client.instance_url)
+    assert first_key != second_key
+    assert store.get_state(first_key) is not None

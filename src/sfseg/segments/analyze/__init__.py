@@ -110,6 +110,7 @@ from sfseg.segments.analyze.report import (
     ReportNotFoundError,
     _run_report,
     check_report_id,
+    report_state_key,
 )
 from sfseg.segments.analyze.run import _load_segment, _Run
 from sfseg.segments.analyze.size import _member_rows, _queue_duals, _queue_size, _size
@@ -154,6 +155,7 @@ __all__ = [
     "band_of",
     "dimensions_for",
     "plan_groupings",
+    "report_state_key",
 ]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sfseg.salesforce.errors import SalesforceError
-from sfseg.segments.analyze.report import REPORT_STATE_KEY, _report_metadata
+from sfseg.segments.analyze.report import _report_metadata, report_state_key
 from sfseg.segments.analyze.statistics import (
     StatisticsQuery,
     default_statistics_query,
@@ -76,7 +76,8 @@ def save_planned_statistics(
 
 def ensure_report(client: Any, store: Store, campaign_id: str, segment_id: str) -> str | None:
     """Make the analysis report unless the store has one; return a note when that failed."""
-    if store.get_state(REPORT_STATE_KEY) is not None:
+    state_key = report_state_key(client.instance_url)
+    if store.get_state(state_key) is not None:
         return None
     try:
         report_id = client.reports.create(_report_metadata(campaign_id))
@@ -85,6 +86,6 @@ def ensure_report(client: Any, store: Store, campaign_id: str, segment_id: str) 
 
         record_error(store, operation="create.report", error=exc, segment_id=segment_id)
         return f"analysis report not created ({exc}); `sfseg analyze` tries again"
-    store.set_state(REPORT_STATE_KEY, report_id)
+    store.set_state(state_key, report_id)
     logger.info("analysis report %s created", report_id)
     return None

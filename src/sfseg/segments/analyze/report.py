@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sfseg.salesforce.errors import NotFoundError, SalesforceError
@@ -14,6 +15,7 @@ __all__ = [
     "REPORT_GROUPINGS",
     "REPORT_NAME",
     "REPORT_STATE_KEY",
+    "report_state_key",
     "ReportNotFoundError",
     "check_report_id",
 ]
@@ -40,6 +42,15 @@ def check_report_id(report_id: str) -> None:
 
 
 REPORT_STATE_KEY = "analysis_report_id"
+
+
+def report_state_key(instance_url: str) -> str:
+    """Return the store key of the analysis report made in the org at `instance_url`.
+
+    One store may serve several orgs (profiles), and a report id is only valid in its own.
+    """
+    digest = hashlib.sha256(instance_url.encode()).hexdigest()[:24]
+    return f"{REPORT_STATE_KEY}:{digest}"
 REPORT_NAME = "sfseg segment analysis"
 REPORT_GROUPINGS = ("COUNTRY", "LEAD_SOURCE")
 
@@ -63,12 +74,13 @@ def _run_report(run: _Run, report_id: str | None) -> ReportResult:
     overrides = {
         "reportFilters": [{"column": "CAMPAIGN_ID", "operator": "equals", "value": run.campaign_id}]
     }
-    chosen = report_id or run.store.get_state(REPORT_STATE_KEY)
+    state_key = report_state_key(run.client.instance_url)
+    chosen = report_id or run.store.get_state(state_key)
     origin = "given" if report_id is not None else "reused"
     try:
         if chosen is None:
             chosen, origin = run.client.reports.create(_report_metadata(run.campaign_id)), "created"
-            run.store.set_state(REPORT_STATE_KEY, chosen)
+            run.store.set_state(state_key, chosen)
         try:
             result = run.client.reports.run(chosen, overrides=overrides)
         except NotFoundError as exc:
@@ -77,7 +89,7 @@ def _run_report(run: _Run, report_id: str | None) -> ReportResult:
                 raise ReportNotFoundError(msg) from exc
             # The stored report was deleted in Salesforce; make it again once.
             chosen, origin = run.client.reports.create(_report_metadata(run.campaign_id)), "created"
-            run.store.set_state(REPORT_STATE_KEY, chosen)
+            run.store.set_state(state_key, chosen)
             result = run.client.reports.run(chosen, overrides=overrides)
     except SalesforceError as exc:
         from sfseg.segments.errorlog import record_error
