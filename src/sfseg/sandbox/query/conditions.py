@@ -309,7 +309,9 @@ class ConditionCompiler:
         if comparison.operator not in {"IN", "NOT IN"}:
             msg = "a subquery can only follow IN or NOT IN"
             raise errors.malformed_query(msg, self.soql, _position(comparison))
-        subquery = semi_join_sql(self.scope.context, query, self.today, exclude_nulls=negated)
+        subquery = semi_join_sql(
+            self.scope, query, self.today, exclude_nulls=negated, position=_position(comparison)
+        )
         if negated:
             return f"({operand.sql} IS NULL OR {operand.sql} NOT IN ({subquery}))"
         return f"{operand.sql} IN ({subquery})"

@@ -4,31 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sfseg.sandbox.metadata import ObjectSchema
 from sfseg.sandbox.query import errors
 from sfseg.sandbox.query.expressions import ID_TYPES, compile_expression
-from sfseg.sandbox.query.resolve import CompileContext, Scope
+from sfseg.sandbox.query.resolve import Scope
 from sfseg.soql import ast
 
-__all__ = ["semi_join_sql"]
+__all__ = ["SAME_OBJECT", "semi_join_sql"]
+
+# Salesforce's MALFORMED_QUERY reason for `Id IN (SELECT ... FROM X)` inside `FROM X`.
+SAME_OBJECT = "The inner and outer selects should not be on the same object type"
 
 
 def semi_join_sql(
-    context: CompileContext, query: ast.Query, today: dt.date, *, exclude_nulls: bool
+    outer: Scope,
+    query: ast.Query,
+    today: dt.date,
+    *,
+    exclude_nulls: bool,
+    position: ast.Position | None,
 ) -> str:
-    """Compile a semi-join to the SQL subquery that selects its one id or reference field.
+    """Compile a semi-join in `outer`'s WHERE to the SQL subquery that selects its one
+    id or reference field.
 
     `exclude_nulls` drops null values, which an anti-join needs because SQL's
-    `x NOT IN (..., NULL)` is never true.
+    `x NOT IN (..., NULL)` is never true. `position` is where the semi-join starts,
+    for the caret of an error about the semi-join as a whole.
 
     Raises:
         QueryError: INVALID_TYPE for an unknown object, INVALID_FIELD for a selected
-            field that is not an id or reference, MALFORMED_QUERY for anything but one field.
+            field that is not an id or reference, MALFORMED_QUERY for anything but one
+            field or for a subquery on the outer query's object.
     """
     from sfseg.sandbox.query.conditions import ConditionCompiler
 
-    sobject = context.schema.get(query.from_.sobject)
-    if sobject is None:
-        raise errors.invalid_type(context.soql, query.from_.position, query.from_.sobject)
+    context = outer.context
+    sobject = _inner_object(outer, query, position)
     selected = query.select[0] if len(query.select) == 1 else None
     if not isinstance(selected, ast.SelectField) or not isinstance(
         selected.expression, ast.FieldPath
@@ -49,3 +60,16 @@ def semi_join_sql(
     if where:
         sql += " WHERE " + " AND ".join(where)
     return sql
+
+
+def _inner_object(outer: Scope, query: ast.Query, position: ast.Position | None) -> ObjectSchema:
+    """Resolve the subquery's FROM object, which must differ from the outer one."""
+    context = outer.context
+    sobject = context.schema.get(query.from_.sobject)
+    if sobject is None:
+        raise errors.invalid_type(context.soql, query.from_.position, query.from_.sobject)
+    if sobject.name.casefold() == outer.sobject.name.casefold():
+        # NOTE: the caret column Salesforce reports for this error is unconfirmed. It is
+        # put at the semi-join's left operand, as for the parser's other semi-join errors.
+        raise errors.malformed_query(SAME_OBJECT, context.soql, position)
+    return sobject
