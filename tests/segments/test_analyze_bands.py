@@ -46,11 +46,8 @@ def _many_values(run: Any, sobject: str, columns: list[Any], into: Statistics) -
         into.cardinality[column.path] = 5000 if column.dimension.bands else 20
 
 
-def test_employee_bands_one_query(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Population employee bands equal the bands counted from the tables directly."""
-    from sfseg.sandbox.server import run_sandbox
-
-    monkeypatch.setattr(analyze_module, "_queue_statistics", _many_values)
+def _record_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return the list that every analysis query is appended to from now on."""
     sent: list[str] = []
     original = _Batcher.query
 
@@ -59,6 +56,15 @@ def test_employee_bands_one_query(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         original(self, soql, *args, **kwargs)
 
     monkeypatch.setattr(_Batcher, "query", spy)
+    return sent
+
+
+def test_employee_bands_one_query(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Population employee bands equal the bands counted from the tables directly."""
+    from sfseg.sandbox.server import run_sandbox
+
+    monkeypatch.setattr(analyze_module, "_queue_statistics", _many_values)
+    sent = _record_queries(monkeypatch)
     with (
         run_sandbox(seed="synthetic:1500") as info,
         _client(info) as client,
@@ -187,14 +193,7 @@ def test_outdated_range_edge_queried(tmp_path: Path, monkeypatch: pytest.MonkeyP
     range reaches it, so the top revenue band stays exact."""
     from sfseg.sandbox.server import run_sandbox
 
-    sent: list[str] = []
-    original = _Batcher.query
-
-    def spy(self: _Batcher, soql: str, *args: Any, **kwargs: Any) -> None:
-        sent.append(soql)
-        original(self, soql, *args, **kwargs)
-
-    monkeypatch.setattr(_Batcher, "query", spy)
+    sent = _record_queries(monkeypatch)
     top = f"AnnualRevenue >= {REVENUE_BANDS[-1]}"
     with (
         run_sandbox(seed="synthetic:3000") as info,
@@ -250,14 +249,7 @@ def test_outdated_counts_split_grouping(tmp_path: Path, monkeypatch: pytest.Monk
     ):
         create_segment(client, store, "Everyone", "Email != null")
         exact = analyze_segment(client, store, "Everyone", include_report=False)
-        sent: list[str] = []
-        original = _Batcher.query
-
-        def spy(self: _Batcher, soql: str, *args: Any, **kwargs: Any) -> None:
-            sent.append(soql)
-            original(self, soql, *args, **kwargs)
-
-        monkeypatch.setattr(_Batcher, "query", spy)
+        sent = _record_queries(monkeypatch)
         monkeypatch.setattr(analyze_module, "_load_statistics", outdated)
         split = analyze_segment(
             client, store, "Everyone", include_report=False, population_max_age=None
