@@ -12,9 +12,12 @@ One run has these steps:
 8. Set the final state. A dry run stops after the plan and writes nothing, neither to
 Salesforce nor to the store.
 
-A run stopped by the daily API limit ends `limit_reached`; a killed run stays
-`running`. Both continue with `resume_job`, which redoes only what the journal
-does not hold.
+A run stopped by the daily API limit ends `limit_reached`, and a run stopped by any
+other error ends `aborted`; a killed run stays `running`. All three continue with
+`resume_job`, which redoes only what the journal does not hold.
+
+Each run holds the job's lease (`sfseg.segments.lease`) from before its first write
+until it ends, so a second run of the same job fails at once instead of writing too.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from sfseg.segments.customers import (
 )
 from sfseg.segments.errorlog import record_error
 from sfseg.segments.jobs import CONVERTED_LEAD, ItemState, JobState, conversion_note
+from sfseg.segments.lease import JobLease, JobLeaseLostError
 from sfseg.segments.plan import (
     DEFAULT_BULK_THRESHOLD,
     Action,
@@ -56,7 +60,13 @@ from sfseg.segments.reconcile import (
 )
 from sfseg.segments.resolve import Resolution, TieBreak, resolve_customers
 from sfseg.segments.store import Store
-from sfseg.segments.write import LimitReachedError, Progress, WriteOptions, Writer
+from sfseg.segments.write import (
+    LimitReachedError,
+    Progress,
+    StopRequestedError,
+    WriteOptions,
+    Writer,
+)
 
 __all__ = [
     "AssignResult",
@@ -308,8 +318,9 @@ def assign_customers(
         UnknownStatusError: `status` is not a member status of the campaign.
         SegmentNotReadyError: the segment has no Campaign.
         InputError: unreadable id field.
-        SalesforceError: a failure outside the per-row outcomes; the job stays
-            resumable.
+        SalesforceError: a failure outside the per-row outcomes; the job ends
+            `aborted` and `resume_job` continues it.
+        JobLeaseLostError: another process took the job over; it continues the job.
     """
     run_mode = Mode(mode)
     if run_mode is Mode.STATUS and status is None:
@@ -351,7 +362,8 @@ def assign_customers(
         route=route if route != "auto" else Route.REST.value, status_label=status,
         id_field=id_field, params=params, customers=customers,
     )  # fmt: skip
-    return _execute(run, items, customers.repeats)
+    with JobLease(store, run.job_id) as lease:
+        return _execute(run, items, customers.repeats, lease)
 
 
 def resume_job(
@@ -362,22 +374,35 @@ def resume_job(
     progress: Progress | None = None,
     write_options: WriteOptions | None = None,
 ) -> AssignResult:
-    """Continue a job that was stopped (daily limit) or killed, from its journal.
+    """Continue a job that was stopped (daily limit, an error) or killed, from its journal.
 
     Items with a recorded outcome are left alone; items sent without a recorded
     response are looked up before anything is sent again. A `partial` job sends its
     failed rows again.
 
-    NOTE: nothing stops two processes from resuming the same job at once; the
-    membership stays exact (a second insert is `DUPLICATE_VALUE`), but the recorded
-    outcomes of the two runs may disagree.
-
     Raises:
         JobNotFoundError: no such job.
         JobNotResumableError: the job already finished.
+        JobLeaseHeldError: another live process runs the job; nothing was written.
+        JobLeaseLostError: another process took the job over mid-run.
     """
-    summary = jobs.get_job(store, job_id)
-    check_resumable(summary)
+    check_resumable(jobs.get_job(store, job_id))
+    with JobLease(store, job_id) as lease:
+        # Read again under the lease: the run that held it may have finished the job.
+        summary = jobs.get_job(store, job_id)
+        check_resumable(summary)
+        return _resume(client, store, summary, lease, progress, write_options)
+
+
+def _resume(
+    client: SalesforceClient,
+    store: Store,
+    summary: jobs.JobSummary,
+    lease: JobLease,
+    progress: Progress | None,
+    write_options: WriteOptions | None,
+) -> AssignResult:
+    job_id = summary.id
     segment = store.get_segment(summary.segment_id)
     assert segment.campaign_id is not None
 
@@ -400,13 +425,16 @@ def resume_job(
             item.settle(Outcome.PENDING)
             item.answered = True
     repeats = [Repeat(given, customer_id) for given, customer_id in params.get("repeats", [])]
-    return _execute(run, items, repeats)
+    return _execute(run, items, repeats, lease)
 
 
 def check_resumable(summary: jobs.JobSummary) -> None:
     """Raise `JobNotResumableError` when the job has finished."""
     if JobState(summary.state) not in jobs.RESUMABLE_STATES:
-        msg = f"job {summary.id} has finished ({summary.state}); only running, planned, partial or limit_reached jobs resume"
+        msg = (
+            f"job {summary.id} has finished ({summary.state}); "
+            "only planned, running, partial, limit_reached or aborted jobs resume"
+        )
         raise JobNotResumableError(msg, f"see its outcomes with `sfseg jobs show {summary.id}`")
 
 
@@ -574,12 +602,33 @@ def _note(target: Resolved | None) -> str | None:
     return conversion_note(target.converted_from, target.record_id)
 
 
-def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat]) -> AssignResult:
+class _LeaseCheck(Progress):
+    """Passes progress on, and stops the run at the next report once its lease is lost."""
+
+    def __init__(self, inner: Progress, lease: JobLease) -> None:
+        self._inner = inner
+        self._lease = lease
+
+    def start(self, step: str, total: int | None) -> None:
+        self._lease.check()
+        self._inner.start(step, total)
+
+    def advance(self, step: str, amount: int) -> None:
+        self._lease.check()
+        self._inner.advance(step, amount)
+
+    def finish(self, step: str) -> None:
+        self._inner.finish(step)
+
+
+def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat], lease: JobLease) -> AssignResult:
     assert run.job_id is not None
     store = run.store
+    run.progress = _LeaseCheck(run.progress, lease)
     jobs.set_job_state(store, run.job_id, JobState.RUNNING, api_calls=_calls(run))
     route = Route.REST
     plan_summary: dict[str, Any] | None = None
+    phase = "resolve"
     try:
         plan, extra = _plan_remaining(run, items)
         if extra:
@@ -592,6 +641,7 @@ def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat]) -> As
             route = Route(jobs.get_job(store, run.job_id).route)
         jobs.set_job_state(store, run.job_id, JobState.RUNNING, route=route.value,
                            checkpoint={"phase": "write"}, api_calls=_calls(run))  # fmt: skip
+        phase = "write"
 
         written = _write(run, items, route)
         _reconcile(run, items, written, route)
@@ -601,10 +651,23 @@ def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat]) -> As
         jobs.set_job_state(store, run.job_id, JobState.LIMIT_REACHED, api_calls=_calls(run),
                            checkpoint={"phase": "write", "stopped_by": "daily_limit"}, error=message)  # fmt: skip
         return _result(run, items, JobState.LIMIT_REACHED, route, plan_summary, repeats, error=message)
-    except Exception as error:
+    except JobLeaseLostError:
+        # The job's state is the new owner's to set now.
+        logger.warning("assign.lease_lost job=%s", run.job_id)
+        raise
+    except StopRequestedError as error:
+        # Left `running`, so the service resumes it at its next start.
         record_error(store, operation="assign", error=error, segment_id=run.segment_id, job_id=run.job_id)
         jobs.set_job_state(store, run.job_id, JobState.RUNNING, api_calls=_calls(run),
                            error=f"{error}; resume with `sfseg jobs resume {run.job_id}`")  # fmt: skip
+        raise
+    except Exception as error:
+        # Left `running`, the job would be resumed at every service start and fail the
+        # same way; `aborted` waits for a person to run `sfseg jobs resume`.
+        record_error(store, operation="assign", error=error, segment_id=run.segment_id, job_id=run.job_id)
+        jobs.set_job_state(store, run.job_id, JobState.ABORTED, api_calls=_calls(run),
+                           checkpoint={"phase": phase, "stopped_by": "error"},
+                           error=f"Stopped by an error: {error}. Resume with `sfseg jobs resume {run.job_id}`.")  # fmt: skip
         raise
 
     state = jobs.final_state(items)

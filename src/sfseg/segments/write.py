@@ -49,6 +49,7 @@ __all__ = [
     "TRANSIENT_ROW_ERRORS",
     "LimitReachedError",
     "Progress",
+    "StopRequestedError",
     "WriteOptions",
     "Writer",
 ]
@@ -78,10 +79,19 @@ class LimitReachedError(Exception):
         self.cause = cause
 
 
+class StopRequestedError(Exception):
+    """Raised by a `Progress` hook to stop a run at a chunk boundary and leave its job `running`.
+
+    The job keeps no error state, so whatever resumes `running` jobs (the service at its
+    next start) continues it. The service raises a subclass when it shuts down.
+    """
+
+
 class Progress:
     """Receives progress of long steps; the default does nothing.
 
-    The CLI passes a Rich implementation. `total` may be None when unknown.
+    The CLI passes a Rich implementation. `total` may be None when unknown. A hook may
+    raise `StopRequestedError` to stop the run.
     """
 
     def start(self, step: str, total: int | None) -> None:

@@ -3,9 +3,13 @@
 Every assignment the service accepts is first written to the store as a `planned` job,
 then run by a worker through `resume_job`, so a job started by a request and a job
 picked up after a restart go through the same code. At start-up the runner submits
-every job left `planned` or `running` by an earlier process. At shutdown it waits for
-running jobs up to a drain time, then asks them to stop at their next chunk
+every job left `planned` or `running` by an earlier process. A job that an error
+stopped is `aborted`, and waits for a person to resume it. At shutdown the runner waits
+for running jobs up to a drain time, then asks them to stop at their next chunk
 boundary; their journal is the checkpoint, and they stay `running` for the next start.
+
+A job whose lease another live process holds (the CLI, or another service on the same
+store) is skipped: that process finishes it.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from sqlalchemy import select
 from sfseg.salesforce import SalesforceClient
 from sfseg.segments.assign import AssignResult, JobNotResumableError, resume_job
 from sfseg.segments.jobs import JobState
+from sfseg.segments.lease import JobLeaseHeldError, JobLeaseLostError
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import Job
-from sfseg.segments.write import Progress, WriteOptions
+from sfseg.segments.write import Progress, StopRequestedError, WriteOptions
 
 __all__ = ["JobInterruptedError", "JobRunner", "RunnerBusyError", "RunnerStoppedError"]
 
@@ -34,7 +39,7 @@ RESUMED_AT_START = (JobState.RUNNING.value, JobState.PLANNED.value)
 STOP_GRACE_SECONDS = 30.0
 
 
-class JobInterruptedError(Exception):
+class JobInterruptedError(StopRequestedError):
     """The service is shutting down; the job stops here and resumes at the next start."""
 
 
@@ -165,6 +170,16 @@ class JobRunner:
             return None
         except JobNotResumableError:
             return None  # finished by another run in the meantime
+        except JobLeaseHeldError as error:
+            holder = error.holder
+            logger.info(
+                "service.job_skipped job=%s reason=leased host=%s pid=%d",
+                job_id, holder.host, holder.pid,
+            )  # fmt: skip
+            return None
+        except JobLeaseLostError:
+            logger.warning("service.job_taken_over job=%s", job_id)
+            return None
         except Exception:
             # assign_customers has recorded the error and left the job resumable.
             logger.exception("service.job_failed job=%s", job_id)
