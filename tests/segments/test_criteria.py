@@ -20,6 +20,7 @@ from sfseg.segments.criteria import (
     compile_criteria,
     detect_kind,
 )
+from sfseg.segments.criteria.rulecompile import same_object_message
 from sfseg.segments.criteria.rules import load_rule_document
 
 API_VERSION = "66.0"
@@ -419,3 +420,29 @@ def test_problems_name_their_file() -> None:
         "rules.yaml, match.all[0]: Contact has no field Bogus",
         "rules.yaml: empty",
     ]
+
+
+def test_related_same_object_rejected(metadata: MetadataCache) -> None:
+    """A related condition on the target object itself is reported at its object key,
+    because Salesforce rejects a subquery on the outer query's own object."""
+    problems = _problems(
+        {"match": {"related": {"object": "Contact", "via": "ReportsToId"}}}, metadata
+    )
+    assert len(problems) == 1
+    assert problems[0].startswith("match.related.object: a subquery cannot select from Contact")
+
+
+def test_soql_same_object_subquery_rejected(metadata: MetadataCache) -> None:
+    """A WHERE clause with a subquery on its own object is reported at the subquery's FROM."""
+    problems = _problems("Id IN (SELECT ReportsToId FROM Contact)", metadata)
+    assert problems == [f"row 1, column 32: {same_object_message('Contact')}"]
+
+
+def test_related_other_object_on_both_targets(metadata: MetadataCache) -> None:
+    """For target both, a related Contact condition is rejected on Contact only."""
+    problems = _problems(
+        {"target": "both", "match": {"related": {"object": "Contact", "via": "ReportsToId"}}},
+        metadata,
+    )
+    assert any("cannot select from Contact" in problem for problem in problems)
+    assert not any("cannot select from Lead" in problem for problem in problems)

@@ -18,10 +18,20 @@ from sfseg.segments.criteria.rules import (
 from sfseg.segments.criteria.values import RULE_OPERATORS, check_operator, rule_value
 from sfseg.soql import ast
 
-__all__ = ["MAX_SEMI_JOINS", "compile_rule"]
+__all__ = ["MAX_SEMI_JOINS", "compile_rule", "same_object_message"]
 
 # Salesforce allows at most two IN / NOT IN subqueries in one WHERE clause.
 MAX_SEMI_JOINS = 2
+
+
+def same_object_message(sobject: str) -> str:
+    """Return the problem text for a subquery on the query's own object, which Salesforce
+    rejects with "The inner and outer selects should not be on the same object type"."""
+    return (
+        f"a subquery cannot select from {sobject}, the object the segment's query reads: "
+        "Salesforce rejects inner and outer selects on the same object type; filter on a "
+        f"field of {sobject} instead, or assign the ids from a file"
+    )
 
 
 @dataclass
@@ -68,6 +78,9 @@ def _related(
         return None
     if ctx.metadata.get(spec.object) is None:
         ctx.report(f"{where}.object", f"object {spec.object} does not exist or is not accessible")
+        return None
+    if spec.object.lower() == ctx.sobject.lower():
+        ctx.report(f"{where}.object", same_object_message(ctx.sobject))
         return None
     try:
         via = resolve_path(ctx.metadata, spec.object, spec.via)

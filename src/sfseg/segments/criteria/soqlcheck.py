@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from sfseg.segments.criteria.metadata import FieldInfo, MetadataCache
 from sfseg.segments.criteria.paths import PathError, resolve_for_object, resolve_path
 from sfseg.segments.criteria.problems import Problem
-from sfseg.segments.criteria.rulecompile import MAX_SEMI_JOINS
+from sfseg.segments.criteria.rulecompile import MAX_SEMI_JOINS, same_object_message
 from sfseg.segments.criteria.values import check_literal, check_operator
 from sfseg.soql import ast, render
 
@@ -138,6 +138,11 @@ def _subquery(query: ast.Query, ctx: _Context, comparison: ast.Comparison) -> as
     if sobject is None:
         message = f"object {query.from_.sobject} does not exist or is not accessible"
         ctx.problems.append(Problem(location_of(query.from_.position), message))
+        return None
+    if sobject.name.lower() == ctx.sobject.lower():
+        ctx.problems.append(
+            Problem(location_of(query.from_.position), same_object_message(ctx.sobject))
+        )
         return None
     if (
         len(query.select) != 1
