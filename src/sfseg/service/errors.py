@@ -26,6 +26,7 @@ from sfseg.segments.create import SegmentExistsError
 from sfseg.segments.criteria import CriteriaError
 from sfseg.segments.customers import InputError
 from sfseg.segments.jobs import JobNotFoundError
+from sfseg.segments.lease import JobLeaseHeldError
 from sfseg.segments.store import AmbiguousSegmentError, SegmentNotFoundError
 from sfseg.service.problems import ExceptionMapper, Problem, ProblemError
 from sfseg.service.runner import RunnerBusyError, RunnerStoppedError
@@ -46,6 +47,7 @@ PROBLEMS = {
     "segment-exists": Problem("segment-exists", "Segment exists", 409),
     "segment-not-ready": Problem("segment-not-ready", "Segment has no Campaign yet", 409),
     "job-not-resumable": Problem("job-not-resumable", "Job cannot be resumed", 409),
+    "job-leased": Problem("job-leased", "Job is running in another process", 409),
     "salesforce-not-found": Problem("salesforce-not-found", "Salesforce record not found", 404),
     "salesforce-rejected": Problem("salesforce-rejected", "Salesforce rejected the request", 422),
     "salesforce-quota": Problem("salesforce-quota", "Salesforce API allowance used up", 429),
@@ -81,6 +83,15 @@ def _salesforce(slug: str) -> ExceptionMapper:
     return mapper
 
 
+def _leased(exc: Exception) -> ProblemError:
+    assert isinstance(exc, JobLeaseHeldError)
+    holder = exc.holder
+    return ProblemError(
+        PROBLEMS["job-leased"], f"{exc}; {exc.hint}",
+        host=holder.host, pid=holder.pid, expires_at=holder.to_json()["expires_at"],
+    )  # fmt: skip
+
+
 def _unexpected(exc: Exception) -> ProblemError:
     # The trace goes to the log only: a response never shows internals.
     logger.error("service.unexpected_error type=%s", type(exc).__name__, exc_info=exc)
@@ -98,6 +109,7 @@ DOMAIN_ERRORS: dict[type[Exception], ExceptionMapper] = {
     SegmentExistsError: _simple("segment-exists"),
     SegmentNotReadyError: _simple("segment-not-ready"),
     JobNotResumableError: _simple("job-not-resumable"),
+    JobLeaseHeldError: _leased,
     RunnerBusyError: _simple("too-many-jobs"),
     RunnerStoppedError: _simple("shutting-down"),
     NotFoundError: _salesforce("salesforce-not-found"),

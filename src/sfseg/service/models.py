@@ -166,7 +166,9 @@ class JobOut(BaseModel):
     segment_id: str
     kind: str
     mode: str
-    state: Literal["planned", "running", "succeeded", "partial", "failed", "limit_reached"]
+    state: Literal[
+        "planned", "running", "succeeded", "partial", "failed", "limit_reached", "aborted"
+    ]
     route: str
     status: str | None
     id_field: str

@@ -106,8 +106,10 @@ class JobRunner:
                 return existing
             future = self._pool.submit(self._run, job_id)
             self._futures[job_id] = future
-            future.add_done_callback(lambda _f: self._forget(job_id, _f))
-            return future
+        # Outside the lock: a future that is done already (a job skipped at once) runs
+        # the callback in this thread, and `_forget` takes the lock.
+        future.add_done_callback(lambda _f: self._forget(job_id, _f))
+        return future
 
     def is_active(self, job_id: str) -> bool:
         with self._lock:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sfseg.segments import jobs
 from sfseg.segments.assign import JobNotResumableError
 from sfseg.segments.jobs import RESUMABLE_STATES, JobState
+from sfseg.segments.lease import JobLeaseHeldError, live_holder
 from sfseg.segments.plan import Outcome
 from sfseg.segments.store.models import Job, JobItem
 from sfseg.service.auth import ReadKey, WriteKey
@@ -29,13 +30,15 @@ __all__ = ["assign_result", "job_out", "router"]
 router = APIRouter(prefix="/v1", tags=["jobs"])
 State = Annotated[ServiceState, Depends(get_state)]
 JobId = Annotated[str, Path(min_length=1, max_length=64, description="Job id (job_...).")]
-JobStateName = Literal["planned", "running", "succeeded", "partial", "failed", "limit_reached"]
+JobStateName = Literal[
+    "planned", "running", "succeeded", "partial", "failed", "limit_reached", "aborted"
+]
 OutcomeName = Literal[
     "pending", "created", "already_member", "updated", "removed", "skipped", "failed"
 ]
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
 _FINISHED = frozenset(
-    {JobState.SUCCEEDED, JobState.PARTIAL, JobState.FAILED, JobState.LIMIT_REACHED}
+    {JobState.SUCCEEDED, JobState.PARTIAL, JobState.FAILED, JobState.LIMIT_REACHED, JobState.ABORTED}
 )
 
 
@@ -147,8 +150,14 @@ def resume(job_id: JobId, request: Request, state: State, key: WriteKey) -> JSON
             detail = f"job {job_id} is running in this service already; follow it with GET /v1/jobs/{job_id}"
             raise ProblemError(PROBLEMS["job-not-resumable"], detail)
         if JobState(job.state) not in RESUMABLE_STATES:
-            detail = f"job {job_id} is {job.state}; only planned, running, partial or limit_reached jobs resume"
+            detail = (
+                f"job {job_id} is {job.state}; "
+                "only planned, running, partial, limit_reached or aborted jobs resume"
+            )
             raise JobNotResumableError(detail)
+        holder = live_holder(state.store, job_id)
+        if holder is not None:
+            raise JobLeaseHeldError(job_id, holder)
         state.runner.submit(job_id)
         return 202, job_out(state, job_id).model_dump(mode="json")
 
