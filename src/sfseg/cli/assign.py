@@ -1,9 +1,9 @@
 """`sfseg assign` and `sfseg jobs list|show|resume`.
 
 Exit status: 0 when the job succeeded (or a dry run planned it), 1 for an error
-before or outside the per-customer outcomes, 2 when some or all rows failed
-(`partial`, `failed`), 3 when the daily API limit stopped the job (`limit_reached`;
-resume it later).
+before or outside the per-customer outcomes (an error that stops a run leaves the job
+`aborted`), 2 when some or all rows failed (`partial`, `failed`), 3 when the daily API
+limit stopped the job (`limit_reached`; resume it later).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from sfseg.segments.plan import DEFAULT_BULK_THRESHOLD
 # that `sfseg --help` and `sfseg sandbox serve` do not load SQLAlchemy or httpx.
 if TYPE_CHECKING:
     from sfseg.segments import assign as assign_module
+    from sfseg.segments.jobs import JobSummary
     from sfseg.segments.store import Store
     from sfseg.segments.store.models import Segment
 
@@ -164,6 +165,7 @@ def assign_command(
     from sfseg.salesforce.errors import SalesforceError
     from sfseg.segments import assign as assign_module
     from sfseg.segments.customers import InputError
+    from sfseg.segments.lease import JobLeaseHeldError, JobLeaseLostError
     from sfseg.segments.store import SegmentNotFoundError, Store
     from sfseg.segments.write import WriteOptions
 
@@ -189,6 +191,8 @@ def assign_command(
         except SalesforceError as error:
             fail_for(error)
         except (InputError, SegmentNotFoundError, ValueError, LookupError) as error:
+            _fail_with_hint(error)
+        except (JobLeaseHeldError, JobLeaseLostError) as error:
             _fail_with_hint(error)
     _show_result(result, as_json)
 
@@ -261,10 +265,30 @@ def jobs_list(
         table.add_column(header)
     for summary in summaries:
         table.add_row(
-            summary.id, summary.segment_id, summary.kind, summary.mode, summary.state, summary.route,
+            summary.id, summary.segment_id, summary.kind, summary.mode, _state_text(summary), summary.route,
             _mode_counts(summary.mode, summary.counts), str(summary.api_calls), _utc_text(summary.created_at),
         )  # fmt: skip
     console.print(table)
+
+
+def _state_text(summary: JobSummary) -> str:
+    """Return the state, with the process running the job when its lease is live."""
+    lease = summary.lease
+    if lease is None or not lease.is_live():
+        return str(summary.state)
+    return f"{summary.state} (process {lease.pid} on {escape(lease.host)})"
+
+
+def _lease_line(summary: JobSummary) -> str | None:
+    """Describe the job's lease for `jobs show`; None when no process holds it."""
+    lease = summary.lease
+    if lease is None:
+        return None
+    if lease.is_live():
+        return (f"Running in {escape(lease.describe())}; its lease expires at "
+                f"{_utc_text(lease.expires_at)} unless that process renews it.")  # fmt: skip
+    return (f"Last run by {escape(lease.describe())}, which is gone or stopped renewing its "
+            f"lease; `sfseg jobs resume {summary.id}` takes the job over.")  # fmt: skip
 
 
 def _mode_counts(mode: str, counts: dict[str, int]) -> str:
@@ -304,6 +328,9 @@ def jobs_show(
         return
     console.print(f"[bold]{summary.id}[/] {summary.kind} {summary.mode} on {summary.segment_id}: "
                   f"[bold]{summary.state}[/], route {summary.route}, {summary.api_calls} API calls")  # fmt: skip
+    lease_line = _lease_line(summary)
+    if lease_line is not None:
+        console.print(lease_line)
     if summary.error:
         console.print(f"[yellow]{escape(summary.error)}[/]")
     console.print(_counts_line(summary.counts))
@@ -316,7 +343,7 @@ def jobs_resume(
     as_json: JsonOption = False,
     profile: ProfileOption = None,
 ) -> None:
-    """Continue a job stopped by the daily limit or killed mid-run.
+    """Continue a job stopped by the daily limit or an error, or killed mid-run.
 
     Exit status as for `sfseg assign`: 0, 1 for an error, 2 when rows failed, 3 when the
     daily API limit stopped it again.
@@ -325,13 +352,17 @@ def jobs_resume(
     from sfseg.salesforce.errors import SalesforceError
     from sfseg.segments import assign as assign_module
     from sfseg.segments import jobs
+    from sfseg.segments.lease import JobLeaseHeldError, JobLeaseLostError, live_holder
     from sfseg.segments.store import Store
 
     store = Store()
     try:
-        # Checked before connecting: an unknown or finished job needs no credentials.
+        # Checked before connecting: an unknown, finished or running job needs no credentials.
         assign_module.check_resumable(jobs.get_job(store, job_id))
-    except (LookupError, ValueError) as error:
+        holder = live_holder(store, job_id)
+        if holder is not None:
+            raise JobLeaseHeldError(job_id, holder)
+    except (LookupError, ValueError, JobLeaseHeldError) as error:
         _fail_with_hint(error)
     with open_client(profile) as client:
         try:
@@ -339,7 +370,7 @@ def jobs_resume(
                 result = assign_module.resume_job(client, store, job_id, progress=progress)
         except SalesforceError as error:
             fail_for(error)
-        except (LookupError, ValueError) as error:
+        except (LookupError, ValueError, JobLeaseHeldError, JobLeaseLostError) as error:
             _fail_with_hint(error)
     _show_result(result, as_json)
 
