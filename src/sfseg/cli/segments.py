@@ -460,8 +460,36 @@ def analyze_command(
         Path | None,
         typer.Option("--html", help="Also write the self-contained HTML report with charts here."),
     ] = None,
+    members: Annotated[
+        Path | None,
+        typer.Option(
+            "--members",
+            help="Write one row of metrics per member to this file (CSV, or JSON lines for a .jsonl name) "
+            "instead of running the aggregate analysis.",
+        ),
+    ] = None,
+    route: Annotated[
+        str,
+        typer.Option(
+            "--route",
+            help="With --members: rest, bulk, or auto (Bulk API 2.0 from 2,000 members).",
+        ),
+    ] = "auto",
 ) -> None:
-    """Analyze a segment: size, demographics with lift, behaviour, report, and overlap with every other stored segment."""
+    """Analyze a segment: size, demographics with lift, behaviour, report, and overlap with every other stored segment.
+
+    With --members, write the per-member metrics file only: the aggregate analysis does
+    not run, and the line printed gives the rows, the route and the API calls.
+    """
+    if members is not None:
+        analysis_only = {
+            "--fields": fields, "--report": report, "--html": html,
+            "--refresh-population": refresh_population or None,
+        }  # fmt: skip
+        _member_metrics(segment, members, route, as_json, profile, analysis_only)
+        return
+    if route != "auto":
+        fail(f"--route {route} applies only with --members", "add --members FILE, or drop --route")
     from sfseg.segments.analyze import POPULATION_MAX_AGE, analyze_segment
 
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
@@ -486,6 +514,40 @@ def analyze_command(
         print_json(analysis.to_json())
         return
     show_analysis(analysis, top=top)
+
+
+def _member_metrics(
+    segment: str, path: Path, route: str, as_json: bool, profile: str | None, analysis_options: dict[str, Any]
+) -> None:
+    """Write the per-member metrics file of `analyze --members` and print its cost."""
+    from sfseg.segments.analyze.members import check_route, member_metrics
+
+    conflicting = [name for name, value in analysis_options.items() if value is not None]
+    if conflicting:
+        verb = "belongs" if len(conflicting) == 1 else "belong"
+        fail(
+            f"{', '.join(conflicting)} {verb} to the aggregate analysis, which --members does not run",
+            f"run `sfseg analyze {segment}` with {conflicting[0]} separately",
+        )
+    try:
+        check_route(route)
+    except ValueError as exc:
+        fail(str(exc))
+    store = open_store()
+    with (
+        open_client(profile) as client,
+        reported(store, "analyze.members"),
+        err_console.status("Writing the member metrics..."),
+    ):
+        result = member_metrics(client, store, segment, path, route=route)
+    if as_json:
+        print_json(result.to_json())
+        return
+    console.print(
+        f"Wrote {result.rows:,} member rows with the {result.route} route "
+        f"({result.api_calls:,} API calls) to {escape(result.path)}.",
+        soft_wrap=True,
+    )
 
 
 def _write_html(analysis: Any, path: Path) -> None:
