@@ -185,3 +185,22 @@ def test_jobs_list_mode_counts(fresh_sandbox: SandboxInfo, campaign: str) -> Non
     assert "removed 1, skipped 0, failed 0" in result.stdout
     assert "created 2, already 0, skipped 0, failed 0" in result.stdout
     assert result.stdout.count(" UTC") == 2
+
+
+def test_aborted_run_names_job(fresh_sandbox: SandboxInfo, campaign: str) -> None:
+    """A run an error stops exits 1, naming the aborted job and the command that resumes it."""
+    contacts = _contacts(fresh_sandbox, 2)
+    fresh_sandbox.state.faults.configure({"seed": 1, "rules": [
+        {"method": "POST", "path": "^/composite$", "fault": "QUERY_TIMEOUT"},
+    ]})  # fmt: skip
+
+    result = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["assign", SEGMENT, *contacts])
+    listed = json.loads(CliRunner().invoke(app, ["jobs", "list", "--json"]).stdout)
+
+    assert result.exit_code == 1
+    (job,) = listed
+    assert job["state"] == "aborted"
+    assert f"Job {job['job_id']} is aborted; once the error below is fixed, " in result.stderr
+    assert f"continue it with `sfseg jobs resume {job['job_id']}`." in result.stderr
+    assert "Error: " in result.stderr
+    assert "QUERY_TIMEOUT" in result.stderr

@@ -34,6 +34,7 @@ from sfseg.segments.plan import DEFAULT_BULK_THRESHOLD
 # The store, the client and the assignment engine are imported inside the commands so
 # that `sfseg --help` and `sfseg sandbox serve` do not load SQLAlchemy or httpx.
 if TYPE_CHECKING:
+    from sfseg.salesforce.errors import SalesforceError
     from sfseg.segments import assign as assign_module
     from sfseg.segments.jobs import JobSummary
     from sfseg.segments.store import Store
@@ -189,12 +190,19 @@ def assign_command(
                     bulk_threshold=bulk_threshold, write_options=WriteOptions(concurrency=concurrency),
                 )  # fmt: skip
         except SalesforceError as error:
-            fail_for(error)
+            _fail_for_run(error)
         except (InputError, SegmentNotFoundError, ValueError, LookupError) as error:
             _fail_with_hint(error)
         except (JobLeaseHeldError, JobLeaseLostError) as error:
             _fail_with_hint(error)
     _show_result(result, as_json)
+
+
+def _fail_for_run(error: SalesforceError) -> NoReturn:
+    """Exit like `fail_for`, after the notes a run added (which job is aborted, how to resume it)."""
+    for note in getattr(error, "__notes__", ()):
+        err_console.print(escape(str(note)), highlight=False, soft_wrap=True)
+    fail_for(error)
 
 
 def _fail_with_hint(error: Exception) -> NoReturn:
@@ -369,7 +377,7 @@ def jobs_resume(
             with RichProgress() as progress:
                 result = assign_module.resume_job(client, store, job_id, progress=progress)
         except SalesforceError as error:
-            fail_for(error)
+            _fail_for_run(error)
         except (LookupError, ValueError, JobLeaseHeldError, JobLeaseLostError) as error:
             _fail_with_hint(error)
     _show_result(result, as_json)
