@@ -270,3 +270,23 @@ def test_upgrade_from_0002_keeps_jobs(store_url: str) -> None:
         assert (summary.state, summary.api_calls, summary.lease) == ("running", 4, None)
         with JobLease(upgraded, "job_old000000001", heartbeat_seconds=0):
             assert live_holder(upgraded, "job_old000000001") is not None
+
+
+def test_failed_release_logged_not_raised(
+    store: Store, job_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A release the database rejects is logged, so the run's own outcome is what the caller sees."""
+    lease = JobLease(store, job_id, heartbeat_seconds=0)
+    lease.acquire()
+    with store.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE jobs RENAME TO jobs_moved"))
+    try:
+        lease.release()
+    finally:
+        with store.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE jobs_moved RENAME TO jobs"))
+
+    assert f"job.lease_release_failed job={job_id}" in caplog.text
+    holder = read_holder(store, job_id)
+    assert holder is not None
+    assert holder.pid == os.getpid()

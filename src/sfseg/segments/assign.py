@@ -668,7 +668,7 @@ def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat], lease
         jobs.set_job_state(store, run.job_id, JobState.ABORTED, api_calls=_calls(run),
                            checkpoint={"phase": phase, "stopped_by": "error"},
                            error=f"Stopped by an error: {error}. Resume with `sfseg jobs resume {run.job_id}`.")  # fmt: skip
-        # The caller gets the error itself; the note tells it which job to resume.
+        # The caller gets the error itself, and the note names the job to resume.
         error.add_note(f"Job {run.job_id} is aborted; once the error below is fixed, "
                        f"continue it with `sfseg jobs resume {run.job_id}`.")  # fmt: skip
         raise

@@ -240,7 +240,11 @@ class JobLease:
         raise JobLeaseHeldError(self.job_id, holder)
 
     def release(self) -> None:
-        """Stop the heartbeat and clear the lease, if this run still holds it."""
+        """Stop the heartbeat and clear the lease, if this run still holds it.
+
+        A failed release is logged, not raised, so that it does not hide how the run
+        ended; the lease then expires `seconds` after its last renewal.
+        """
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
@@ -250,8 +254,11 @@ class JobLease:
             .where(_JOBS.c.id == self.job_id, _JOBS.c.lease_token == self._token)
             .values(lease_host=None, lease_pid=None, lease_token=None, leased_at=None, lease_expires_at=None)
         )
-        with self.store.engine.begin() as connection:
-            connection.execute(statement)
+        try:
+            with self.store.engine.begin() as connection:
+                connection.execute(statement)
+        except SQLAlchemyError as error:
+            logger.warning("job.lease_release_failed job=%s error=%s", self.job_id, error)
 
     # --- keeping it -----------------------------------------------------------------
 
