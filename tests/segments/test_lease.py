@@ -290,3 +290,22 @@ def test_failed_release_logged_not_raised(
     holder = read_holder(store, job_id)
     assert holder is not None
     assert holder.pid == os.getpid()
+
+
+def test_new_job_written_leased(store: Store) -> None:
+    """A job created with a lease is held from its first row; its own run then takes it."""
+    lease = JobLease(store, "job_0000000000aa", heartbeat_seconds=0)
+    job_id, _items = jobs.create_job(
+        store, segment_id=SEGMENT_ID, kind="assign", mode="add", route="rest", status_label=None,
+        id_field="auto", params={}, customers=parse_customers(["a@x.io"]), lease=lease,
+    )  # fmt: skip
+
+    assert job_id == "job_0000000000aa"
+    holder = live_holder(store, job_id)
+    assert holder is not None
+    assert holder.pid == os.getpid()
+    with pytest.raises(JobLeaseHeldError):
+        JobLease(store, job_id, heartbeat_seconds=0).acquire()
+    with lease:
+        assert live_holder(store, job_id) is not None
+    assert read_holder(store, job_id) is None

@@ -60,6 +60,7 @@ from sfseg.segments.reconcile import (
 )
 from sfseg.segments.resolve import Resolution, TieBreak, resolve_customers
 from sfseg.segments.store import Store
+from sfseg.segments.store.models import new_job_id
 from sfseg.segments.write import (
     LimitReachedError,
     Progress,
@@ -357,12 +358,14 @@ def assign_customers(
         "route_requested": route, "bulk_threshold": bulk_threshold,
         "repeats": [[r.given, r.customer_id] for r in customers.repeats],
     }  # fmt: skip
+    # Written already leased, so a service starting now cannot run it as a `planned` job.
+    lease = JobLease(store, new_job_id())
     run.job_id, items = jobs.create_job(
         store, segment_id=run.segment_id, kind=kind, mode=run_mode.value,
         route=route if route != "auto" else Route.REST.value, status_label=status,
-        id_field=id_field, params=params, customers=customers,
+        id_field=id_field, params=params, customers=customers, lease=lease,
     )  # fmt: skip
-    with JobLease(store, run.job_id) as lease:
+    with lease:
         return _execute(run, items, customers.repeats, lease)
 
 

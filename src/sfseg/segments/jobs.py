@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, Update, bindparam, func, insert, select, update
 
 from sfseg.segments.customers import CustomerSet
-from sfseg.segments.lease import LeaseHolder, holder_of
+from sfseg.segments.lease import JobLease, LeaseHolder, holder_of
 from sfseg.segments.plan import Action, Outcome
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import Job, JobItem, new_job_id, utcnow
@@ -210,13 +210,16 @@ def create_job(
     id_field: str,
     params: Mapping[str, Any],
     customers: CustomerSet,
+    lease: JobLease | None = None,
 ) -> tuple[str, list[ItemState]]:
     """Write a new job and one item per customer, in one transaction.
 
     Rejected values are written as `skipped` items at once; every other customer
-    starts `pending`. Returns the job id and the items in input order.
+    starts `pending`. With `lease`, the job gets that lease's id and is written already
+    leased to it; the run then takes the lease with `JobLease.acquire`. Returns the job
+    id and the items in input order.
     """
-    job_id = new_job_id()
+    job_id = new_job_id() if lease is None else lease.job_id
     items = [ItemState(seq, customer_id) for seq, customer_id in enumerate(customers.customers)]
     for rejected in customers.rejected:
         item = ItemState(len(items), rejected.customer_id)
@@ -237,6 +240,7 @@ def create_job(
                 params=dict(params),
                 checkpoint={"phase": "resolve"},
                 created_at=utcnow(),
+                **({} if lease is None else lease.owner_columns()),
             )
         )
         session.flush()

@@ -10,8 +10,10 @@ after a crash need not wait for the expiry. A live lease of the same process but
 another token belongs to another thread of this process, and is respected.
 
 Taking a lease is one conditional UPDATE, and its row count shows whether it succeeded.
-The condition is "no lease, or an expired one", or "the dead owner's token, unchanged",
-so two runners that race on SQLite or PostgreSQL cannot both take it.
+The condition is "no lease, an expired one or our own", or "the dead owner's token,
+unchanged", so two runners that race on SQLite or PostgreSQL cannot both take it. A new
+job can also be written with its lease already set (`owner_columns`), so that no other
+process can take it between its creation and its run.
 """
 
 from __future__ import annotations
@@ -221,7 +223,11 @@ class JobLease:
         holder: LeaseHolder | None = None
         for _round in range(_TAKE_ROUNDS):
             now = self._clock()
-            free = or_(_JOBS.c.lease_token.is_(None), _JOBS.c.lease_expires_at <= now)
+            free = or_(
+                _JOBS.c.lease_token.is_(None),
+                _JOBS.c.lease_expires_at <= now,
+                _JOBS.c.lease_token == self._token,
+            )
             if self._take(free, now):
                 return
             holder = read_holder(self.store, self.job_id)
@@ -259,6 +265,14 @@ class JobLease:
                 connection.execute(statement)
         except SQLAlchemyError as error:
             logger.warning("job.lease_release_failed job=%s error=%s", self.job_id, error)
+
+    def owner_columns(self) -> dict[str, Any]:
+        """Return this lease's column values, to write a new job already leased to this run."""
+        now = self._clock()
+        return {
+            "lease_host": self.host, "lease_pid": self.pid, "lease_token": self._token,
+            "leased_at": now, "lease_expires_at": now + self._duration,
+        }  # fmt: skip
 
     # --- keeping it -----------------------------------------------------------------
 
