@@ -21,7 +21,7 @@ from sfseg.segments import jobs
 from sfseg.segments.assign import assign_customers, resume_job
 from sfseg.segments.customers import parse_customers
 from sfseg.segments.errorlog import list_errors
-from sfseg.segments.lease import JobLeaseHeldError, read_holder
+from sfseg.segments.lease import JobLeaseHeldError, JobLeaseLostError, read_holder
 from sfseg.segments.plan import Outcome
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import Job, Segment, utcnow
@@ -173,6 +173,42 @@ def test_second_run_rejected_while_first_runs(
     assert result.counts["created"] == 30
     assert sorted(_members(fresh_sandbox, campaign_id)) == sorted(contacts)
     assert read_holder(store, job_id) is None
+
+
+class _TakeOverAtWrite(Progress):
+    """Gives the job's lease to another process when the write step starts."""
+
+    def __init__(self, store: Store, job_id: str, pid: int) -> None:
+        self.store, self.job_id, self.pid = store, job_id, pid
+
+    def start(self, step: str, total: int | None) -> None:
+        if step == "write":
+            _lease_to(self.store, self.job_id, self.pid)
+
+
+def test_run_stops_when_lease_taken(
+    fresh_sandbox: SandboxInfo, client: SalesforceClient, store: Store,
+    other_process: subprocess.Popen[bytes],
+) -> None:  # fmt: skip
+    """A run whose lease another process took stops after its current chunk and leaves the job to it."""
+    segment_id, campaign_id = _segment(fresh_sandbox, store)
+    contacts = _contacts(fresh_sandbox, CONTACTS)
+    job_id = _planned_job(store, segment_id, contacts)
+    progress = _TakeOverAtWrite(store, job_id, other_process.pid)
+
+    with pytest.raises(JobLeaseLostError, match=f"job {job_id} was taken over by another process"):
+        resume_job(client, store, job_id, progress=progress, write_options=FAST)
+
+    summary = jobs.get_job(store, job_id)
+    assert summary.state == "running"
+    assert summary.error is None
+    assert summary.counts["created"] == 1000
+    assert summary.counts["pending"] == CONTACTS - 1000
+    assert len(_members(fresh_sandbox, campaign_id)) == 1000
+    holder = read_holder(store, job_id)
+    assert holder is not None
+    assert holder.pid == other_process.pid
+    assert list_errors(store, job_id=job_id) == []
 
 
 def test_killed_owner_taken_over(

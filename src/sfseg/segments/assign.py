@@ -606,18 +606,22 @@ def _note(target: Resolved | None) -> str | None:
 
 
 class _LeaseCheck(Progress):
-    """Passes progress on, and stops the run at the next report once its lease is lost."""
+    """Passes progress on, and renews the run's lease at each report (every written chunk).
+
+    A renewal that finds another owner raises `JobLeaseLostError`, so the run stops at a
+    chunk boundary.
+    """
 
     def __init__(self, inner: Progress, lease: JobLease) -> None:
         self._inner = inner
         self._lease = lease
 
     def start(self, step: str, total: int | None) -> None:
-        self._lease.check()
+        self._lease.beat()
         self._inner.start(step, total)
 
     def advance(self, step: str, amount: int) -> None:
-        self._lease.check()
+        self._lease.beat()
         self._inner.advance(step, amount)
 
     def finish(self, step: str) -> None:

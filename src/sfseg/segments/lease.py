@@ -4,7 +4,8 @@ A run takes its job's lease before it writes anything and releases it when it en
 however it ends. The lease names its owner (host name, process id and a random token)
 and has an expiry time, which a heartbeat thread moves forward while the run lives.
 
-A lease is live until it expires. It is dead earlier when its owner ran on this host
+The run also renews its lease at every chunk it writes, and stops there once another
+owner has taken it. A lease is live until it expires. It is dead earlier when its owner ran on this host
 and that process no longer exists (killed with SIGKILL, for example), so a resume right
 after a crash need not wait for the expiry. A live lease of the same process but
 another token belongs to another thread of this process, and is respected.
@@ -292,6 +293,16 @@ class JobLease:
     def check(self) -> None:
         """Raise `JobLeaseLostError` once a renewal found the lease taken by another owner."""
         if self._lost.is_set():
+            raise JobLeaseLostError(self.job_id)
+
+    def beat(self) -> None:
+        """Renew the lease now, between two writes of the run.
+
+        Raises:
+            JobLeaseLostError: another owner took the lease, so the run must stop writing.
+        """
+        self.check()
+        if not self.renew():
             raise JobLeaseLostError(self.job_id)
 
     def _take(self, condition: ColumnElement[bool], now: dt.datetime) -> bool:
