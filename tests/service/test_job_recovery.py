@@ -135,6 +135,7 @@ def test_start_skips_aborted_resumes_killed(fresh_sandbox: SandboxInfo, store: S
         assert members(fresh_sandbox, killed_campaign) == set(killed_contacts)
         assert aborted["state"] == "aborted"
         assert aborted["active"] is False
+        assert aborted["lease"] is None
         assert aborted["counts"]["pending"] == CONTACTS - 1000
         assert aborted["error"].startswith("Stopped by an error: 500 UNKNOWN_EXCEPTION")
         assert len(members(fresh_sandbox, aborted_campaign)) == 1000
@@ -175,10 +176,14 @@ def test_start_skips_job_leased_elsewhere(
     ):
         _wait_logged(caplog, f"service.job_skipped job={job_id} reason=leased")
         job = api.get(f"/v1/jobs/{job_id}").json()
+        listed = api.get("/v1/jobs", params={"state": "planned"}).json()["items"]
         response = api.post(f"/v1/jobs/{job_id}/resume")
 
     assert job["state"] == "planned"
     assert job["counts"]["pending"] == 5
+    lease = job["lease"]
+    assert (lease["host"], lease["pid"], lease["live"]) == (socket.gethostname(), other_process.pid, True)
+    assert [(row["id"], row["lease"]["pid"]) for row in listed] == [(job_id, other_process.pid)]
     assert members(fresh_sandbox, campaign_id) == set()
     holder = read_holder(store, job_id)
     assert holder is not None

@@ -14,6 +14,7 @@ __all__ = [
     "Health",
     "ItemOut",
     "JobOut",
+    "LeaseOut",
     "MemberStatusOut",
     "Page",
     "PreviewOut",
@@ -161,6 +162,18 @@ class AssignRequest(_Strict):
     remove_responded: bool = False
 
 
+class LeaseOut(BaseModel):
+    """The process that holds a job's lease: the one running it, or one that left it behind."""
+
+    host: str
+    pid: int
+    since: dt.datetime
+    expires_at: dt.datetime
+    live: bool = Field(
+        description="False once the lease has expired or its process on the service's host is gone."
+    )
+
+
 class JobOut(BaseModel):
     id: str
     segment_id: str
@@ -179,6 +192,9 @@ class JobOut(BaseModel):
     finished_at: dt.datetime | None
     counts: dict[str, int]
     active: bool = Field(description="True while a worker of this service runs the job.")
+    lease: LeaseOut | None = Field(
+        default=None, description="The process holding the job's lease; null when none does."
+    )
 
 
 class ItemOut(BaseModel):

@@ -6,11 +6,12 @@ from typing import Any
 
 from sfseg.segments.errorlog import ErrorRecord
 from sfseg.segments.jobs import JobSummary
+from sfseg.segments.lease import LeaseHolder, holder_of
 from sfseg.segments.segment import SegmentInfo
 from sfseg.segments.store.models import Job, JobItem
-from sfseg.service.models import ErrorOut, ItemOut, JobOut, MemberStatusOut, SegmentOut
+from sfseg.service.models import ErrorOut, ItemOut, JobOut, LeaseOut, MemberStatusOut, SegmentOut
 
-__all__ = ["error_view", "item_view", "job_row_view", "job_view", "segment_view"]
+__all__ = ["error_view", "item_view", "job_row_view", "job_view", "lease_view", "segment_view"]
 
 
 def segment_view(info: SegmentInfo) -> SegmentOut:
@@ -47,6 +48,7 @@ def job_view(summary: JobSummary, *, active: bool) -> JobOut:
         finished_at=summary.finished_at,
         counts=summary.counts,
         active=active,
+        lease=lease_view(summary.lease),
     )
 
 
@@ -68,7 +70,17 @@ def job_row_view(job: Job, counts: dict[str, int], *, active: bool) -> JobOut:
         finished_at=job.finished_at,
         counts=counts,
         active=active,
+        lease=lease_view(holder_of(job)),
     )
+
+
+def lease_view(holder: LeaseHolder | None) -> LeaseOut | None:
+    if holder is None:
+        return None
+    return LeaseOut(
+        host=holder.host, pid=holder.pid, since=holder.since, expires_at=holder.expires_at,
+        live=holder.is_live(),
+    )  # fmt: skip
 
 
 def item_view(row: JobItem) -> ItemOut:
