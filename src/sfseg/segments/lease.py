@@ -5,10 +5,12 @@ however it ends. The lease names its owner (host name, process id and a random t
 and has an expiry time, which a heartbeat thread moves forward while the run lives.
 
 The run also renews its lease at every chunk it writes, and stops there once another
-owner has taken it. A lease is live until it expires. It is dead earlier when its owner ran on this host
-and that process no longer exists (killed with SIGKILL, for example), so a resume right
-after a crash need not wait for the expiry. A live lease of the same process but
-another token belongs to another thread of this process, and is respected.
+owner has taken it.
+
+A lease is live until it expires. It is dead earlier when its owner ran on this host and
+that process no longer exists (killed with SIGKILL, for example), so a resume right after
+a crash need not wait for the expiry. A live lease of the same process but another token
+belongs to another thread of this process, and is respected.
 
 Taking a lease is one conditional UPDATE, and its row count shows whether it succeeded.
 The condition is "no lease, an expired one or our own", or "the dead owner's token,
