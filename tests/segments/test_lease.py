@@ -309,3 +309,14 @@ def test_new_job_written_leased(store: Store) -> None:
     with lease:
         assert live_holder(store, job_id) is not None
     assert read_holder(store, job_id) is None
+
+
+@pytest.mark.parametrize("pid", [0, -1])
+def test_non_process_ids_not_alive(pid: int) -> None:
+    """Ids that name no single process (0 and negative ones address groups) read as gone."""
+    assert process_exists(pid) is False
+
+
+def test_own_process_alive() -> None:
+    """This test's own process exists."""
+    assert process_exists(os.getpid()) is True

@@ -26,6 +26,7 @@ import logging
 import os
 import secrets
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,6 +72,12 @@ def process_exists(pid: int) -> bool:
     NOTE: a process id that the system has reused for a new process reads as alive. Such
     a lease is respected until it expires, which costs a wait but never a second run.
     """
+    if sys.platform == "win32":
+        # os.kill on Windows terminates the process whatever the signal, so the lease
+        # there counts as live until it expires.
+        return True
+    if pid <= 0:
+        return False  # never an sfseg process; kill() would address a process group
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
