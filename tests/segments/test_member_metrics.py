@@ -172,6 +172,26 @@ def test_columns_match_sql(org: dict[str, Any], tmp_path: Path, route: str) -> N
     assert any(row["last_activity_date"] for row in expected)
 
 
+def test_rest_case_rows_past_groups(
+    org: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With too many members for one grouped case query, REST counts plain case rows, same values."""
+    import sfseg.segments.analyze.members as members_module
+
+    monkeypatch.setattr(members_module, "MAX_GROUPS", 2 * (CONTACT_MEMBERS + LEAD_MEMBERS))
+    grouped_queries: list[str] = []
+    original = members_module._case_count_query
+    monkeypatch.setattr(
+        members_module, "_case_count_query", lambda campaign_id: grouped_queries.append(campaign_id) or original(campaign_id)
+    )
+    out = tmp_path / "members.csv"
+
+    member_metrics(org["client"], org["store"], "Members", out, route="rest")
+
+    assert _read_csv(out) == _expected(org)
+    assert grouped_queries == []
+
+
 def test_routes_write_same_file(org: dict[str, Any], tmp_path: Path) -> None:
     """The REST and Bulk routes write byte-identical files, and only Bulk creates query jobs."""
     info = org["info"]
