@@ -275,7 +275,7 @@ def test_upgrade_from_0002_keeps_jobs(store_url: str) -> None:
 def test_failed_release_logged_not_raised(
     store: Store, job_id: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A release the database rejects is logged, so the run's own outcome is what the caller sees."""
+    """A release the database rejects is logged, so the caller gets the run's own outcome."""
     lease = JobLease(store, job_id, heartbeat_seconds=0)
     lease.acquire()
     with store.engine.begin() as connection:

@@ -46,8 +46,8 @@ __all__ = [
 class JobState(StrEnum):
     """The state of a job; see `RESUMABLE_STATES` for those that can be resumed.
 
-    `aborted`: an error other than the daily limit (a server error that outlasted the
-    retries, for example) stopped the run; the error is on the job and in the error log.
+    `aborted` means that an error other than the daily limit stopped the run, such as a
+    server error that outlasted the retries. The error is on the job and in the error log.
     """
 
     PLANNED = "planned"

@@ -259,7 +259,7 @@ class JobLease:
         """Stop the heartbeat and clear the lease, if this run still holds it.
 
         A failed release is logged, not raised, so that it does not hide how the run
-        ended; the lease then expires `seconds` after its last renewal.
+        ended. The lease then expires `seconds` after its last renewal.
         """
         self._stop.set()
         if self._thread is not None:
