@@ -6,7 +6,8 @@ rows. This opt-in reads them, with each member's opportunities and cases:
 - `rest` route: queries through the REST query resource, page by page. Cases are one
   aggregate query grouped by ContactId and IsClosed when the members are few enough
   to stay under 2,000 groups, else plain rows.
-- `bulk` route: three Bulk API 2.0 query jobs (contact roles, cases, members).
+- `bulk` route: three Bulk API 2.0 query jobs (contact roles, cases, members),
+  created together, so that Salesforce can run them side by side.
 - `auto` (default): counts the members first (`SELECT COUNT()`, one call) and takes
   the Bulk route at `bulk_threshold` members or more.
 
@@ -20,7 +21,9 @@ does not grow with the member count.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -221,12 +224,23 @@ def _rest_rows(client: Any, campaign_id: str, members: int | None) -> tuple[dict
     return behaviour, client.query(_member_query(campaign_id))
 
 
+def _started(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Read the first row of `rows` (for a Bulk query: create the job, wait, read page one)."""
+    first = next(rows, None)
+    return iter(()) if first is None else itertools.chain([first], rows)
+
+
 def _bulk_rows(client: Any, campaign_id: str) -> tuple[dict[str, _Behaviour], Iterator[Any]]:
-    bulk = client.bulk2
+    queries = (_role_query(campaign_id), _case_query(campaign_id), _member_query(campaign_id))
+    # All three jobs are created before any is waited for, so their waits overlap.
+    # Past the first page, each result is read in this thread, one page at a time.
+    with ThreadPoolExecutor(max_workers=len(queries), thread_name_prefix="sfseg-bulk") as pool:
+        futures = [pool.submit(_started, client.bulk2.query(query)) for query in queries]
+        roles, cases, members = (future.result() for future in futures)
     behaviour: dict[str, _Behaviour] = {}
-    _add_roles(behaviour, bulk.query(_role_query(campaign_id)))
-    _add_cases(behaviour, bulk.query(_case_query(campaign_id)))
-    return behaviour, bulk.query(_member_query(campaign_id))
+    _add_roles(behaviour, roles)
+    _add_cases(behaviour, cases)
+    return behaviour, members
 
 
 def _choose_route(client: Any, campaign_id: str, route: str, threshold: int) -> tuple[str, int | None]:
@@ -251,7 +265,7 @@ def member_metrics(
 
     The columns are `COLUMNS`: the member's ids, type, status and response; the last
     activity date of its contact (else its lead); the distinct opportunities on which
-    its contact holds any contact role (open, won, the exact won amount with each
+    its contact has any contact role (open, won, the exact won amount with each
     opportunity once, and those where a role is primary); and its contact's cases
     (all and open). A lead member has no opportunities or cases. Rows are in member
     Id order. `out` ending in `.jsonl` gets JSON lines (amounts as decimal text), any
