@@ -3,16 +3,16 @@
 The standard analysis (`analyze_segment`) counts in Salesforce and never reads member
 rows. This opt-in reads them, with each member's opportunities and cases:
 
-- `rest` route: queries through the REST query resource, page by page. Cases are one
-  aggregate query grouped by ContactId and IsClosed when the members are few enough
-  to stay under 2,000 groups, else plain rows.
+- `rest` route: queries through the REST query resource, page by page. It counts the
+  members first (one call). Under 1,000 members the cases are one aggregate query
+  grouped by ContactId and IsClosed, which stays under 2,000 groups, else plain rows.
 - `bulk` route: three Bulk API 2.0 query jobs (contact roles, cases, members),
   created together, so that Salesforce can run them side by side.
 - `auto` (default): counts the members first (`SELECT COUNT()`, one call) and takes
   the Bulk route at `bulk_threshold` members or more.
 
 Opportunities are read as OpportunityContactRole rows, not as aggregates: a contact
-may hold two roles on one opportunity, and a SUM over roles would count its amount
+may have two roles on one opportunity, and a SUM over roles would count its amount
 twice. Both routes read the roles and the cases first, keeping one small entry per
 contact that has any, then stream the members (ordered by Id) to the file, so memory
 does not grow with the member count.
@@ -263,12 +263,12 @@ def member_metrics(
 ) -> MemberMetricsResult:
     """Write one row of metrics per segment member to `out` and return the rows, route and API calls.
 
-    The columns are `COLUMNS`: the member's ids, type, status and response; the last
-    activity date of its contact (else its lead); the distinct opportunities on which
-    its contact has any contact role (open, won, the exact won amount with each
-    opportunity once, and those where a role is primary); and its contact's cases
-    (all and open). A lead member has no opportunities or cases. Rows are in member
-    Id order. `out` ending in `.jsonl` gets JSON lines (amounts as decimal text), any
+    The columns are `COLUMNS`. They give the member's ids, type, status and response,
+    and the last activity date of its contact (else its lead). Then come the distinct
+    opportunities on which its contact has any contact role: all, open, won, the exact
+    won amount with each opportunity once, and those where a role is primary. Last
+    come its contact's cases, all and open. A lead member has no opportunities or
+    cases. Rows are in member Id order. `out` ending in `.jsonl` gets JSON lines (amounts as decimal text), any
     other name gets CSV (true/false, ISO dates, empty cells for nulls).
 
     Args:
