@@ -296,6 +296,17 @@ def test_existing_file_kept_on_failure(
     assert [p.name for p in tmp_path.iterdir()] == ["members.csv"]
 
 
+def test_file_mode_like_open(org: dict[str, Any], tmp_path: Path) -> None:
+    """The member file gets the permissions a plain open() gives, not owner-only ones."""
+    reference = tmp_path / "reference.txt"
+    reference.write_text("", encoding="utf-8")
+    out = tmp_path / "members.csv"
+
+    member_metrics(org["client"], org["store"], "Members", out, route="rest")
+
+    assert out.stat().st_mode == reference.stat().st_mode
+
+
 def test_missing_directory_no_calls(org: dict[str, Any], tmp_path: Path) -> None:
     """A path in a directory that does not exist fails before any API call, naming the path."""
     client = org["client"]

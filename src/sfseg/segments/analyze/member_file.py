@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -76,13 +76,14 @@ class MemberFile:
     def __enter__(self) -> MemberFile:
         if self.path.is_dir():
             self._fail("it is a directory", "give a file name, such as members.csv")
+        name = self.path.parent / f".{self.path.name}.{secrets.token_hex(4)}.tmp"
         try:
-            handle, name = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent or Path(".")
-            )
+            # Mode 0o666 less the umask, as a plain open() would give; mkstemp's 0o600
+            # would leave the member file readable by its owner only.
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
             self._fail(exc.strerror or str(exc), "choose a path in an existing directory you can write to")
-        self._temporary = Path(name)
+        self._temporary = name
         self._stream = os.fdopen(handle, "w", encoding="utf-8", newline="")
         if not self.json_lines:
             self._csv = csv.writer(self._stream, lineterminator="\n")
