@@ -16,6 +16,10 @@ may have two roles on one opportunity, and a SUM over roles would count its amou
 twice. Both routes read the roles and the cases first, keeping one small entry per
 contact that has any, then stream the members (ordered by Id) to the file, so memory
 does not grow with the member count.
+
+NOTE: Salesforce does not split a Bulk query job with ORDER BY into primary-key
+chunks. The ORDER BY keeps the file order the same on both routes, but a very large
+member job may run slower for it. The sandbox does not model chunking.
 """
 
 from __future__ import annotations
