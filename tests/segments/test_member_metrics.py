@@ -4,7 +4,10 @@ the sandbox's own tables, on the REST and the Bulk route."""
 from __future__ import annotations
 
 import csv
+import errno
+import io
 import json
+import os
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +16,8 @@ from typing import Any
 import pytest
 
 from sfseg.salesforce.errors import SalesforceError
+from sfseg.segments.analyze import member_file
+from sfseg.segments.analyze.member_file import MemberFile
 from sfseg.segments.analyze.members import (
     COLUMNS,
     MemberFileError,
@@ -341,4 +346,29 @@ def test_unknown_segment(org: dict[str, Any], tmp_path: Path) -> None:
     """An unknown segment is named in the error and no file is written."""
     with pytest.raises(SegmentNotFoundError, match="Nobody"):
         member_metrics(org["client"], org["store"], "Nobody", tmp_path / "m.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+class _FullDisk(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("name", ["members.csv", "members.jsonl"])
+def test_disk_full_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """A failed write (the CSV header, or the first JSON line) raises and removes the temporary file."""
+
+    def full_disk(handle: int, *args: Any, **kwargs: Any) -> io.StringIO:
+        os.close(handle)
+        return _FullDisk()
+
+    monkeypatch.setattr(member_file.os, "fdopen", full_disk)
+    row = dict.fromkeys(COLUMNS, 0)
+
+    with (
+        pytest.raises(MemberFileError, match="No space left on device; check the free space"),
+        MemberFile(tmp_path / name, COLUMNS) as output,
+    ):
+        output.write(row)
+
     assert list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@ so no half-written file is ever left at the path asked for.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -87,7 +88,14 @@ class MemberFile:
         self._stream = os.fdopen(handle, "w", encoding="utf-8", newline="")
         if not self.json_lines:
             self._csv = csv.writer(self._stream, lineterminator="\n")
-            self._guarded(self._csv.writerow, self.columns)
+            try:
+                self._guarded(self._csv.writerow, self.columns)
+            except MemberFileError:
+                # __exit__ does not run when __enter__ raises, so clean up here.
+                with contextlib.suppress(OSError):
+                    self._stream.close()
+                name.unlink(missing_ok=True)
+                raise
         return self
 
     def write(self, row: Mapping[str, Any]) -> None:
