@@ -404,6 +404,26 @@ def test_primary_contact_channel(sample_org: Any, module_store: Store) -> None:
     )  # fmt: skip
 
 
+def test_other_object_member_noted(sample_org: Any, module_store: Store) -> None:
+    """A lead member of a contact segment is counted in the size and named in a note,
+    because the demographics compare contacts only."""
+    org = sample_org.state.org
+    contact = _sql(sample_org, """SELECT "Id" FROM "Contact" WHERE "MailingState" = 'Utah' LIMIT 1""")
+    lead = _sql(sample_org, """SELECT "Id" FROM "Lead" WHERE "IsConverted" = 0 LIMIT 1""")
+    with next_client(sample_org) as client:
+        created = create_segment(client, module_store, "Mixed members", "Email != null")
+        org.create("CampaignMember", {"CampaignId": created.campaign_id, "ContactId": contact[0][0]})
+        org.create("CampaignMember", {"CampaignId": created.campaign_id, "LeadId": lead[0][0]})
+        analysis = analyze_segment(client, module_store, "Mixed members", include_report=False)
+    assert (analysis.size.contacts, analysis.size.leads) == (1, 1)
+    left_out = [note for note in analysis.notes if "left out of the demographics" in note]
+    assert left_out == [
+        "1 lead member left out of the demographics, which compare the segment's target "
+        "(contacts) with its population; sizes and behaviour include them"
+    ]
+    assert sum(v.count for v in analysis.demographics["country"].values) == 1
+
+
 def test_lead_segment(sample_org: Any, module_store: Store) -> None:
     """A lead segment reports lead sizes and the lead-only rating against all leads."""
     hot = _sql(

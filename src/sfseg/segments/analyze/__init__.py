@@ -113,7 +113,13 @@ from sfseg.segments.analyze.report import (
     report_state_key,
 )
 from sfseg.segments.analyze.run import _load_segment, _Run
-from sfseg.segments.analyze.size import _member_rows, _queue_duals, _queue_size, _size
+from sfseg.segments.analyze.size import (
+    _member_rows,
+    _queue_duals,
+    _queue_size,
+    _segment_totals,
+    _size,
+)
 from sfseg.segments.analyze.statistics import Statistics
 from sfseg.segments.criteria.metadata import MetadataCache
 from sfseg.segments.store import Store
@@ -226,6 +232,24 @@ def _send_sides(run: _Run, sides: list[tuple[_SideCounts, list[_Column]]]) -> No
         _finish_edges(run, side, edge_columns)
 
 
+def _left_out_notes(run: _Run) -> list[str]:
+    """Say how many members are of an object the segment does not target, because the
+    demographics compare only the target objects with their population."""
+    notes = []
+    totals = _segment_totals(run)
+    for sobject in ("Contact", "Lead"):
+        count = totals[sobject]
+        if sobject in run.objects or count <= 0:
+            continue
+        kind = f"{sobject.lower()} member" + ("" if count == 1 else "s")
+        targets = " and ".join(f"{o.lower()}s" for o in run.objects)
+        notes.append(
+            f"{count} {kind} left out of the demographics, which compare the segment's "
+            f"target ({targets}) with its population; sizes and behaviour include them"
+        )
+    return notes
+
+
 def _stored_statistics(
     run: _Run, columns: dict[str, list[_Column]]
 ) -> tuple[dict[str, Statistics], list[str]]:
@@ -321,6 +345,7 @@ def analyze_segment(
             f"{run.duals} lead members are also members as their converted contact; sizes count them once, "
             "lead demographics still include them"
         )
+    run.notes.extend(_left_out_notes(run))
     run.behaviour.activities.last_activity_date = run.last_activity
     run.behaviour.opportunities = {
         channel: run.behaviour.opportunities[channel]
