@@ -56,7 +56,7 @@ def errors_command(
         ),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="Show at most this many errors.")
+        int | None, typer.Option("--limit", min=1, help="Show at most this many errors (1 or more).")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

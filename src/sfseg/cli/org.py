@@ -70,7 +70,10 @@ def login(
         str | None, typer.Option(help="Login host: https://login.salesforce.com, https://test.salesforce.com or the My Domain URL.")
     ] = None,
     client_id: Annotated[str | None, typer.Option(help="The Connected App's consumer key.")] = None,
-    port: Annotated[int | None, typer.Option(help="Loopback port of the redirect URI (default: a free port).")] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=0, max=65_535, help="Loopback port of the redirect URI, 0 to 65535 (0: a free port); default: the profile's redirect_port, else a free port."),
+    ] = None,
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the sign-in page in a browser.")] = False,
 ) -> None:
     """Sign in through the browser (OAuth web-server flow with PKCE) and save the profile.

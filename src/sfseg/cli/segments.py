@@ -452,7 +452,8 @@ def analyze_command(
         ),
     ] = False,
     top: Annotated[
-        int, typer.Option("--top", help="Values shown per demographic in the tables.")
+        int,
+        typer.Option("--top", min=1, help="Values shown per demographic in the tables (1 or more)."),
     ] = 5,
     as_json: JsonOption = False,
     profile: ProfileOption = None,
