@@ -28,8 +28,8 @@ from tests.segments.seed_data import count_by, seed_contacts
 pytestmark = pytest.mark.slow  # starts its own sample-org sandbox
 
 TEXAS = "MailingState = 'Texas'"
-# Website is stored on coral-cloud contacts but is not in the LeadSource picklist.
-TEXAS_WEB = "MailingState = 'Texas' AND LeadSource LIKE 'Website'"
+# Website is a lead source of the coral-cloud contacts.
+TEXAS_WEB = "MailingState = 'Texas' AND LeadSource = 'Website'"
 
 
 @pytest.fixture(scope="module")

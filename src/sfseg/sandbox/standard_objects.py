@@ -159,7 +159,14 @@ def _address(prefix: str, label_prefix: str) -> list[FieldSchema]:
     return [*parts, whole]
 
 
-_LEAD_SOURCES = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]
+# Salesforce's default lead sources, then those of the org the bundled coral-cloud
+# contacts come from, so the sample org's data is in its own picklist.
+_LEAD_SOURCES = [
+    "Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other",
+    "Advertising", "Corporate Booking", "Direct Mail", "Event and Trade Show",
+    "Online Travel Agent", "Partnerships", "Referral", "Social Media", "Travel Agency",
+    "Walk-in", "Website", "Word of Mouth",
+]
 _INDUSTRIES = [
     "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
     "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
