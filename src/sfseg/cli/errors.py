@@ -15,6 +15,7 @@ from sfseg.cli.failures import open_store, reported
 
 if TYPE_CHECKING:
     from sfseg.segments.errorlog import ErrorRecord
+    from sfseg.segments.store import Store
 
 __all__ = ["errors_command", "parse_since", "register"]
 
@@ -46,7 +47,7 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
 
 def errors_command(
     segment: Annotated[
-        str | None, typer.Option("--segment", help="Only errors of this segment (id or name).")
+        str | None, typer.Option("--segment", help="Only errors of this segment: id, name, key or Campaign id; a deleted segment by its id.")
     ] = None,
     job: Annotated[str | None, typer.Option("--job", help="Only errors of this job.")] = None,
     since: Annotated[
@@ -62,20 +63,15 @@ def errors_command(
 ) -> None:
     """List the error log: every error sfseg caught, with its segment, job and customer."""
     from sfseg.segments.errorlog import list_errors
-    from sfseg.segments.store import SegmentNotFoundError
 
     store = open_store()
     try:
         start = parse_since(since) if since else None
     except ValueError as exc:
         fail(str(exc))
-    segment_id = None
-    if segment is not None:
-        with reported(None, "errors"):
-            try:
-                segment_id = store.get_segment(segment).id
-            except SegmentNotFoundError:
-                segment_id = segment  # a deleted segment's errors stay in the log
+    segment_id = None if segment is None else _segment_id(store, segment)
+    if job is not None:
+        _check_job(store, job)
     records = list_errors(store, segment_id=segment_id, job_id=job, since=start, limit=limit)
     if as_json:
         print_json([record.to_json() for record in records])
@@ -84,6 +80,42 @@ def errors_command(
         console.print("No errors logged.")
         return
     console.print(_errors_table(records))
+
+
+def _segment_id(store: Store, segment: str) -> str:
+    """Resolve `--segment` to a segment id, or exit naming the reference when none matches.
+
+    A deleted segment is gone from the store but its errors stay in the log, so an id
+    found in log entries is accepted as it is.
+    """
+    from sfseg.segments.errorlog import list_errors
+    from sfseg.segments.store import SegmentNotFoundError
+
+    with reported(None, "errors"):
+        try:
+            return store.get_segment(segment).id
+        except SegmentNotFoundError:
+            if list_errors(store, segment_id=segment, limit=1):
+                return segment
+    fail(
+        f"segment {segment!r} not found, and no logged error names it",
+        "run `sfseg segments list` to see the segments, or give a deleted segment's id (seg_...)",
+    )
+
+
+def _check_job(store: Store, job: str) -> None:
+    """Exit naming `--job` when neither the store nor the error log contains the job.
+
+    Deleting a segment deletes its jobs, but their logged errors stay.
+    """
+    from sfseg.segments import jobs
+    from sfseg.segments.errorlog import list_errors
+
+    try:
+        jobs.get_job(store, job)
+    except jobs.JobNotFoundError:
+        if not list_errors(store, job_id=job, limit=1):
+            fail(f"job {job!r} not found, and no logged error names it", "run `sfseg jobs list` to see the jobs")
 
 
 def _errors_table(records: list[ErrorRecord]) -> Table:
