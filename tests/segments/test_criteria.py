@@ -315,7 +315,11 @@ def test_rule_problems_have_paths(metadata: MetadataCache) -> None:
     [
         (
             "match: {fild: Email, op: eq}",
-            ["match.field: Field required", "match.fild: Extra inputs are not permitted"],
+            [
+                "match.field: `field` is missing from this rule",
+                "match.fild: unexpected key `fild`: a rule has exactly one of all, any, not, "
+                "related, or field with op (and value); put other conditions in rules of their own",
+            ],
         ),
         ("match: {all: [{field: Email, op: equals, value: a}]}", None),
         (
@@ -331,7 +335,7 @@ def test_rule_problems_have_paths(metadata: MetadataCache) -> None:
         ("- just a list", ["a rule document is a mapping with `match` (and optionally `target`)"]),
         (
             "match: {not: {related: {object: Opportunity}}}",
-            ["match.not.related.via: Field required"],
+            ["match.not.related.via: `via` is missing from this rule"],
         ),
     ],
 )
@@ -347,10 +351,13 @@ def test_rule_document_shape(document: str, expected: list[str] | None) -> None:
 
 
 def test_rule_operator_problem_location() -> None:
-    """An unknown operator is reported at the op key of its rule."""
+    """An unknown operator is reported at the op key of its rule, naming it and the
+    operators there are."""
     with pytest.raises(CriteriaError) as caught:
         load_rule_document("match: {all: [{field: Email, op: equals, value: a}]}")
-    assert caught.value.problems[0].location == "match.all[0].op"
+    problem = caught.value.problems[0]
+    assert problem.location == "match.all[0].op"
+    assert problem.message.startswith("'equals' is not valid here; use 'eq', 'ne'")
 
 
 def test_yaml_syntax_error_location() -> None:

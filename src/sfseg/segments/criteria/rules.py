@@ -168,8 +168,28 @@ def _problems_from(error: ValidationError) -> list[Problem]:
     problems = []
     for entry in error.errors():
         location = _clean_location(entry["loc"])
-        problems.append(Problem(location, entry["msg"]))
+        problems.append(Problem(location, _message(entry, location)))
     return problems
+
+
+def _message(entry: Any, location: str) -> str:
+    """Word a validation error in the rule document's own terms, naming the bad value."""
+    key = location.rsplit(".", 1)[-1]
+    value = entry.get("input")
+    kind = entry["type"]
+    if kind == "missing":
+        return f"`{key}` is missing from this rule"
+    if kind == "extra_forbidden":
+        return (
+            f"unexpected key `{key}`: a rule has exactly one of all, any, not, related, "
+            "or field with op (and value); put other conditions in rules of their own"
+        )
+    if kind in ("literal_error", "enum"):
+        expected = entry.get("ctx", {}).get("expected", "")
+        return f"{value!r} is not valid here; use {expected}"
+    if isinstance(value, str | int | float | bool):
+        return f"{entry['msg']} (got {value!r})"
+    return str(entry["msg"])
 
 
 def _clean_location(loc: tuple[int | str, ...]) -> str:
