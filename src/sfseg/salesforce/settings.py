@@ -195,7 +195,7 @@ class ConnectionSettings(BaseModel):
         if flow != "access_token" and not (self.login_url or self.instance_url):
             missing.append(_HOST)
         if missing:
-            raise _missing_error(missing)
+            raise _missing_error(missing, self.profile)
         _check_ca_file(self.ca_file)
         _FLOW_CHECKS[flow](self)
 
@@ -223,16 +223,27 @@ def _describe_errors(exc: ValidationError) -> str:
 _HOST = ("instance_url", "the org's URL, such as https://acme.my.salesforce.com (or login_url for a separate login host)")
 
 
-def _missing_error(missing: list[tuple[str, str]]) -> ConfigurationError:
-    """Build one error that names every missing setting, its variable and an example value."""
-    if len(missing) == 1:
-        setting, example = missing[0]
-        msg = f"setting {setting} is missing"
-        return ConfigurationError(msg, hint=f"set {ENV_VARIABLES[setting]} (or {setting} in the profile) to {example}")
+def _missing_error(missing: list[tuple[str, str]], profile: str | None = None) -> ConfigurationError:
+    """Build one error that names every missing setting, where to set it and an example value."""
     names = ", ".join(setting for setting, _ in missing)
-    msg = f"settings {names} are missing"
-    wanted = "; ".join(f"{ENV_VARIABLES[setting]}: {example}" for setting, example in missing)
-    return ConfigurationError(msg, hint=f"set these variables (or the settings in the profile): {wanted}")
+    msg = f"setting {names} is missing" if len(missing) == 1 else f"settings {names} are missing"
+    return ConfigurationError(msg, hint="; ".join(_how_to_set(setting, example, profile) for setting, example in missing))
+
+
+def _how_to_set(setting: str, example: str, profile: str | None) -> str:
+    """Return how to set one missing setting. Secrets get no profile advice, because
+    `profiles.read_profile` rejects a profile that contains one."""
+    variable = ENV_VARIABLES[setting]
+    if setting == "client_secret":
+        from sfseg.salesforce.profiles import DEFAULT_PROFILE
+        from sfseg.salesforce.secrets import KEYRING_SERVICE
+
+        entry = f"{profile or DEFAULT_PROFILE}:client_secret"
+        command = f"python -c \"import keyring, getpass; keyring.set_password('{KEYRING_SERVICE}', '{entry}', getpass.getpass())\""
+        return f"set {variable} to {example}, or store it in the system keyring with `{command}`"
+    if setting in SECRET_SETTINGS:
+        return f"set {variable} to {example}"
+    return f"set {variable} (or {setting} in the profile) to {example}"
 
 
 def _check_ca_file(ca_file: str | None) -> None:
@@ -307,7 +318,7 @@ _CLIENT_ID = ("client_id", "the Connected App's consumer key")
 _FLOW_NEEDS: dict[Flow, tuple[tuple[str, str], ...]] = {
     "client_credentials": (
         _CLIENT_ID,
-        ("client_secret", "the Connected App's consumer secret (or store it in the keyring)"),
+        ("client_secret", "the Connected App's consumer secret"),
     ),
     "jwt": (
         _CLIENT_ID,
