@@ -143,6 +143,11 @@ def assign_command(
     remove_responded: Annotated[
         bool, typer.Option("--remove-responded", help="In mirror mode, also remove members who responded.")
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option("--allow-empty", help="In mirror mode, accept an input without customer ids and "
+                     "remove every member (members who responded stay unless --remove-responded)."),
+    ] = False,
     create_status: Annotated[
         bool, typer.Option("--create-status", help="Create --status on the campaign when it is missing.")
     ] = False,
@@ -161,6 +166,12 @@ def assign_command(
     Exit status: 0 when every row succeeded or was skipped (or a dry run planned it),
     1 for an error, 2 when some or all rows failed, 3 when the daily API limit stopped
     the job (continue it later with `sfseg jobs resume JOB`).
+
+    An input without customer ids (an empty file, only blank lines, a CSV header
+    without rows, criteria that match no record) creates no job: the command says so,
+    naming the input, and exits 0. In mirror mode such an input would remove every
+    member, so the command exits 1 unless --allow-empty (or --criteria) says that an
+    empty segment is meant.
     """
     from sfseg.cli.progress import RichProgress
     from sfseg.salesforce.errors import SalesforceError
@@ -181,6 +192,9 @@ def assign_command(
     with open_client(profile) as client:
         try:
             values = _customer_values(client, store, segment, customer_ids, file, column, from_criteria)
+            if values is None:
+                values = _no_customers(_source_text(file, column, from_criteria), mode, allow_empty or from_criteria,
+                                       as_json)  # fmt: skip
             with RichProgress() as progress:
                 result = assign_module.assign_customers(
                     client, store, segment, values, id_field="Id" if from_criteria else id_field,
@@ -225,23 +239,54 @@ def _customer_values(
     file: Path | None,
     column: str | None,
     from_criteria: bool,
-) -> Iterable[str]:
+) -> Iterable[str] | None:
+    """Return the customer ids of the one source given; None when it holds none."""
     from sfseg.segments import assign as assign_module
     from sfseg.segments.customers import read_customer_file
 
     if customer_ids:
-        return customer_ids
+        return _peek(iter(customer_ids))
     if file is not None:
         values = read_customer_file(file, column=column)
         return _peek(values)
     found: Segment = store.get_segment(segment)
-    return assign_module.criteria_record_ids(client, found.soql_contact, found.soql_lead)
+    return _peek(iter(assign_module.criteria_record_ids(client, found.soql_contact, found.soql_lead)))
 
 
-def _peek(values: Iterator[str]) -> Iterator[str]:
-    """Read the first value now, so a missing file or column fails before any work."""
-    first = list(itertools.islice(values, 1))
-    return itertools.chain(first, values)
+def _peek(values: Iterator[str]) -> Iterator[str] | None:
+    """Read up to the first non-blank value now; None when there is none.
+
+    Reading ahead also makes a missing file or column fail before any work.
+    """
+    for value in values:
+        if value.strip():
+            return itertools.chain((value,), values)
+    return None
+
+
+def _source_text(file: Path | None, column: str | None, from_criteria: bool) -> str:
+    if from_criteria:
+        return "the segment's criteria (they match no record)"
+    if file is None:
+        return "the arguments (only blank values)"
+    if column is not None:
+        return f"column {column!r} of {str(file)!r}"
+    return repr(str(file))
+
+
+def _no_customers(source: str, mode: ModeChoice, allow_empty: bool, as_json: bool) -> list[str]:
+    """Exit 0 with a message for an input without customer ids, or return [] for a mirror that empties."""
+    if mode is ModeChoice.mirror:
+        if allow_empty:
+            return []
+        fail(f"No customer ids in {source}; in mirror mode this would remove every member.",
+             "pass --allow-empty to empty the segment on purpose, or check the input")  # fmt: skip
+    message = f"No customer ids in {source}: nothing to assign, no job created."
+    if as_json:
+        print_json({"job_id": None, "state": "no_customers", "counts": {}, "items": [], "message": message})
+    else:
+        console.print(escape(message))
+    raise typer.Exit(code=0)
 
 
 @jobs_app.command("list")

@@ -688,10 +688,22 @@ def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat], lease
 def _plan_remaining(run: _Run, items: list[ItemState]) -> tuple[Plan | None, list[ItemState]]:
     """Resolve and plan the items that have no action yet; None when all are planned."""
     unplanned = [item for item in items if item.outcome is Outcome.PENDING and item.resolved_id is None]
-    if not unplanned:
+    if not unplanned and not _mirror_unplanned(run):
         return None, []
     kinds = parse_customers((item.customer_id for item in unplanned), id_field=run.id_field).customers
     return _resolve_and_plan(run, items, kinds)
+
+
+def _mirror_unplanned(run: _Run) -> bool:
+    """Return True for a mirror job that is not planned yet.
+
+    Such a job needs a plan even without customers, because a mirror whose input matches
+    no record still removes every member that it does not keep.
+    """
+    if run.mode is not Mode.MIRROR or run.job_id is None:
+        return False
+    checkpoint = jobs.get_job(run.store, run.job_id).checkpoint or {}
+    return str(checkpoint.get("phase", "resolve")) == "resolve"
 
 
 def _resolve_and_build_plan(run: _Run, kinds: Mapping[str, CustomerKind]) -> tuple[Resolution, Plan]:

@@ -260,6 +260,9 @@ def add_items(store: Store, job_id: str, items: Sequence[ItemState]) -> None:
 
 
 def _insert_items(session: Any, job_id: str, items: Sequence[ItemState]) -> None:
+    if not items:
+        # An INSERT given no rows would insert one row of defaults, without a job id.
+        return
     now = utcnow()
     rows = [{**item.to_row(), "job_id": job_id, "seq": item.seq, "customer_id": item.customer_id,
              "updated_at": now} for item in items]  # fmt: skip
