@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from sfseg.cli.main import app
+from sfseg.salesforce import SalesforceClient
 from sfseg.sandbox.server import SandboxInfo
 from tests.cli.sandbox_env import point_cli_at
 
@@ -55,3 +57,24 @@ def test_login_port_in_range(value: str, bound: str) -> None:
     assert result.exit_code == 2
     assert "Invalid value for '--port'" in result.stderr
     assert bound in result.stderr
+
+
+@pytest.mark.parametrize("parent", ["701bogus", "003000000000001", "701000000000001AAB"])
+def test_parent_must_be_campaign_id(cli_env: SandboxInfo, fresh_client: SalesforceClient, parent: str) -> None:
+    """A --parent that is not shaped like a Campaign id stops the create before any write."""
+    result = _run("segments", "create", "S4", "--where", "Email != null", "--parent", parent)
+    assert result.exit_code == 1
+    assert f"parent Campaign id {parent!r} is invalid" in " ".join(result.stderr.split())
+    assert "starts with 701" in " ".join(result.stderr.split())
+    assert _run("segments", "list", "--json").stdout.strip() == "[]"
+    assert list(fresh_client.query("SELECT Id FROM Campaign")) == []
+
+
+def test_parent_campaign_id_accepted(cli_env: SandboxInfo) -> None:
+    """A real Campaign id, 15 or 18 characters, becomes the new Campaign's ParentId."""
+    parent_id = cli_env.state.org.create("Campaign", {"Name": "Parent"})
+    for name, given in (("Child18", parent_id), ("Child15", parent_id[:15])):
+        result = _run("segments", "create", name, "--where", WHERE, "--parent", given, "--json")
+        assert result.exit_code == 0, result.output
+        campaign_id = json.loads(result.stdout)["campaign_id"]
+        assert cli_env.state.org.retrieve("Campaign", campaign_id, ["ParentId"])["ParentId"] == parent_id

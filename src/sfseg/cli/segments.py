@@ -205,7 +205,7 @@ def create_command(
         dt.datetime | None,
         typer.Option("--end-date", formats=["%Y-%m-%d"], help="Campaign EndDate."),
     ] = None,
-    parent: Annotated[str | None, typer.Option("--parent", help="Parent Campaign id.")] = None,
+    parent: Annotated[str | None, typer.Option("--parent", help="Parent Campaign id: 15 or 18 characters, starting with 701.")] = None,
     populate: Annotated[
         bool, typer.Option("--populate", help="Assign every current match right away.")
     ] = False,

@@ -48,6 +48,7 @@ from sfseg.segments.segment import (
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import Segment, utcnow
 from sfseg.soql import ast, builder, render
+from sfseg.soql.ids import is_salesforce_id
 
 __all__ = [
     "SEGMENT_KEY_FIELD",
@@ -62,6 +63,7 @@ logger = logging.getLogger("sfseg.segments")
 
 SEGMENT_KEY_FIELD = "sfseg_Segment_Key__c"
 MAX_NAME_LENGTH = 80  # Campaign.Name
+CAMPAIGN_KEY_PREFIX = "701"  # the first three characters of every Campaign id
 _STATUS_FIELDS = ("Id", "Label", "IsDefault", "HasResponded", "SortOrder")
 # Campaign fields create_segment sets from its own arguments; campaign_fields may not.
 _OWN_FIELDS = frozenset({"name", "description", SEGMENT_KEY_FIELD.lower()})
@@ -148,7 +150,21 @@ def _campaign_body(
             raise CampaignFieldError(msg)
         body[key] = _wire_value(value)
     _check_date_order(body)
+    _check_parent(body)
     return body
+
+
+def _check_parent(body: Mapping[str, Any]) -> None:
+    """Reject a ParentId that is not shaped like a Campaign id, before anything is written."""
+    parent = next((value for key, value in body.items() if key.lower() == "parentid"), None)
+    if parent is None:
+        return
+    if not isinstance(parent, str) or not is_salesforce_id(parent) or not parent.startswith(CAMPAIGN_KEY_PREFIX):
+        msg = (
+            f"parent Campaign id {parent!r} is invalid: a Campaign id has 15 or 18 letters and "
+            f"digits and starts with {CAMPAIGN_KEY_PREFIX}; copy the Id of the parent Campaign from Salesforce"
+        )
+        raise CampaignFieldError(msg)
 
 
 def _check_date_order(body: Mapping[str, Any]) -> None:
@@ -414,7 +430,8 @@ def create_segment(
         CriteriaError: invalid criteria, with every problem and its location.
         SegmentExistsError: a complete segment with this name exists.
         ValueError: a bad name or status list; `CampaignFieldError` for a bad Campaign
-            field, such as an EndDate before the StartDate.
+            field, such as an EndDate before the StartDate or a ParentId that is not
+            shaped like a Campaign id.
         SalesforceError: a Salesforce call failed; the segment row stays without a
             Campaign id, and the same call again resumes it.
     """
