@@ -58,7 +58,7 @@ from sfseg.segments.reconcile import (
     reconcile,
     record_membership_events,
 )
-from sfseg.segments.resolve import Resolution, TieBreak, resolve_customers
+from sfseg.segments.resolve import Resolution, TieBreak, check_id_field, resolve_customers
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import new_job_id
 from sfseg.segments.write import (
@@ -318,7 +318,8 @@ def assign_customers(
     Raises:
         UnknownStatusError: `status` is not a member status of the campaign.
         SegmentNotReadyError: the segment has no Campaign.
-        InputError: unreadable id field.
+        InputError: an empty id field, or one that is not an External ID or unique
+            field of Contact or Lead; raised before any job is written.
         SalesforceError: a failure outside the per-row outcomes; the job ends
             `aborted` and `resume_job` continues it.
         JobLeaseLostError: another process took the job over; it continues the job.
@@ -341,6 +342,9 @@ def assign_customers(
         remove_responded=remove_responded, bulk_threshold=bulk_threshold,
         progress=progress or Progress(), options=write_options, calls_at_start=client.api_calls,
     )  # fmt: skip
+    # Checked before the job is written: a field that cannot match would abort the job,
+    # and every resume of it would fail the same way.
+    check_id_field(client, id_field)
     customers = parse_customers(customer_ids, id_field=id_field)
 
     status_to_create = False
@@ -671,7 +675,7 @@ def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat], lease
     except Exception as error:
         # Left `running`, the job would be resumed at every service start and fail the
         # same way; `aborted` waits for a person to run `sfseg jobs resume`.
-        record_error(store, operation="assign", error=error, segment_id=run.segment_id, job_id=run.job_id)
+        _record_abort(run, error)
         jobs.set_job_state(store, run.job_id, JobState.ABORTED, api_calls=_calls(run),
                            checkpoint={"phase": phase, "stopped_by": "error"},
                            error=f"Stopped by an error: {error}. Resume with `sfseg jobs resume {run.job_id}`.")  # fmt: skip
@@ -683,6 +687,18 @@ def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat], lease
     state = jobs.final_state(items)
     jobs.set_job_state(store, run.job_id, state, api_calls=_calls(run), checkpoint={"phase": "done"})
     return _result(run, items, state, route, plan_summary, repeats)
+
+
+def _record_abort(run: _Run, error: Exception) -> None:
+    """Put the error that aborted a job in the error log, with the job's id.
+
+    `record_error` leaves errors in the user's input out of the log, but an aborted job
+    is in the log whatever stopped it, so such an error is logged as text.
+    """
+    store, job_id = run.store, run.job_id
+    if record_error(store, operation="assign", error=error, segment_id=run.segment_id, job_id=job_id) is None:
+        record_error(store, operation="assign", error=f"job {job_id} aborted: {error}",
+                     segment_id=run.segment_id, job_id=job_id)  # fmt: skip
 
 
 def _plan_remaining(run: _Run, items: list[ItemState]) -> tuple[Plan | None, list[ItemState]]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from sfseg import soql
 from sfseg.salesforce import SalesforceClient
-from sfseg.segments.customers import CONTACT, LEAD, CustomerKind, InputError
+from sfseg.segments.customers import CONTACT, LEAD, CustomerKind, InputError, id_field_kind
 from sfseg.segments.plan import Resolved
 from sfseg.segments.querying import QueryBatcher, field_in, in_chunks, not_null, select_query
 from sfseg.soql import ids
@@ -38,6 +38,7 @@ __all__ = [
     "Resolution",
     "TieBreak",
     "Unresolved",
+    "check_id_field",
     "resolve_customers",
 ]
 
@@ -109,7 +110,7 @@ def resolve_customers(
             join) or `auto` (bulk from `bulk_threshold` customers).
 
     Raises:
-        InputError: `id_field` is not a field of Contact or Lead.
+        InputError: `id_field` is not an External ID or unique field of Contact or Lead.
     """
     use_bulk = method == "bulk" or (method == "auto" and len(customers) >= bulk_threshold)
     groups = _group(customers)
@@ -138,16 +139,49 @@ def _group(customers: Mapping[str, CustomerKind]) -> dict[CustomerKind, list[str
 
 
 def _external_objects(client: SalesforceClient, id_field: str) -> tuple[tuple[str, str], ...]:
-    """Return (object, field name as described) for each member object with this field."""
-    found = []
+    """Return (object, field name as described) for each member object where the field can match."""
+    return check_id_field(client, id_field)
+
+
+_ID_FIELD_HINT = (
+    "pass --id-field auto, Id, Email, or the API name of a Contact or Lead field that is "
+    "an External ID or unique (see the object's fields in Setup)"
+)
+
+
+def check_id_field(client: SalesforceClient, id_field: str) -> tuple[tuple[str, str], ...]:
+    """Check that a custom `--id-field` value can identify one customer, from describe.
+
+    The field must exist on Contact or Lead, be filterable, and be an External ID or
+    unique field there: any other field (such as `Name`) may match several records or
+    none. `auto`, `Id` and `Email` need no check and return ().
+
+    Returns:
+        (object, field name as described) for each member object where the field qualifies.
+
+    Raises:
+        InputError: naming the value and the kinds of field that are accepted.
+    """
+    if id_field_kind(id_field) != "external":
+        return ()
+    name = id_field.strip()
+    found: list[tuple[str, str]] = []
+    seen: list[str] = []
     for sobject in (CONTACT, LEAD):
-        described = client.describe(sobject).field(id_field)
-        if described is not None and described.filterable:
+        described = client.describe(sobject).field(name)
+        if described is None:
+            continue
+        seen.append(f"{sobject}.{described.name}")
+        if described.filterable and (described.external_id or described.unique):
             found.append((sobject, described.name))
-    if not found:
-        msg = f"{id_field!r} is not a filterable field of Contact or Lead"
-        raise InputError(msg, "pass --id-field with the API name of an external id field (or auto, Id, Email)")
-    return tuple(found)
+    if found:
+        return tuple(found)
+    if not seen:
+        msg = f"--id-field {name!r} is not a field of Contact or Lead"
+    else:
+        msg = (f"--id-field {name!r} cannot identify a customer: {' and '.join(seen)} "
+               "is neither a filterable External ID nor a unique field")  # fmt: skip
+    raise InputError(msg, _ID_FIELD_HINT)
 
 
 # --- REST reading ---------------------------------------------------------------

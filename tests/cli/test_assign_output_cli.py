@@ -1,0 +1,58 @@
+"""What `sfseg assign` and `sfseg segments refresh` print, against a live sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sfseg.cli.main import app
+from sfseg.sandbox.server import SandboxInfo
+from sfseg.segments import jobs
+from sfseg.segments.store import Store
+from sfseg.segments.store.models import Segment
+
+SEGMENT = "seg_clioutput001"
+
+
+@pytest.fixture
+def database(fresh_sandbox: SandboxInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the CLI at the sandbox and a store with one segment of the contacts with an email."""
+    database = f"sqlite:///{tmp_path / 'store.db'}"
+    for name, value in {
+        "SFSEG_INSTANCE_URL": fresh_sandbox.url, "SFSEG_LOGIN_URL": fresh_sandbox.url,
+        "SFSEG_FLOW": "client_credentials", "SFSEG_CLIENT_ID": fresh_sandbox.client_id,
+        "SFSEG_CLIENT_SECRET": fresh_sandbox.client_secret, "SFSEG_API_VERSION": fresh_sandbox.api_version,
+        "SFSEG_DATABASE_URL": database, "SFSEG_DATA_DIR": str(tmp_path),
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SFSEG_PROFILE", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    campaign_id = fresh_sandbox.state.org.create("Campaign", {"Name": "CLI output"})
+    soql = "SELECT Id FROM Contact WHERE Email != null"
+    with Store(database) as store, store.session() as session:
+        session.add(Segment(id=SEGMENT, key="cli-output", name="CLI output", target="contact",
+                            criteria_kind="soql", criteria_text=soql, soql_contact=soql,
+                            campaign_id=campaign_id))  # fmt: skip
+    return database
+
+
+def _contacts(info: SandboxInfo, count: int) -> list[str]:
+    org = info.state.org
+    return [org.create("Contact", {"LastName": f"o{i}", "Email": f"o{i}@example.org"}) for i in range(count)]
+
+
+def _job_count(database: str) -> int:
+    with Store(database) as store:
+        return len(jobs.list_jobs(store))
+
+
+def test_bad_id_field_no_job(database: str) -> None:
+    """--id-field Foo__c exits 1 naming the value and the accepted fields, and writes no job."""
+    result = CliRunner().invoke(app, ["assign", SEGMENT, "X-1", "--id-field", "Foo__c"])
+
+    assert result.exit_code == 1
+    assert "'Foo__c' is not a field of Contact or Lead" in result.stderr
+    assert "External ID or unique" in result.stderr
+    assert _job_count(database) == 0
