@@ -56,3 +56,34 @@ def test_bad_id_field_no_job(database: str) -> None:
     assert "'Foo__c' is not a field of Contact or Lead" in result.stderr
     assert "External ID or unique" in result.stderr
     assert _job_count(database) == 0
+
+
+def test_repeats_named(fresh_sandbox: SandboxInfo, database: str) -> None:
+    """The repeats line names each repeated value as given, with the singular for one."""
+    first, second = _contacts(fresh_sandbox, 2)
+
+    result = CliRunner().invoke(app, ["assign", SEGMENT, first, "O0@Example.org", first[:15], second, "o0@example.org"])
+
+    assert result.exit_code == 0, result.output
+    assert f"2 repeated customer ids folded into their first occurrence: '{first[:15]}', 'o0@example.org'." in result.stdout
+
+
+def test_one_repeat_singular(fresh_sandbox: SandboxInfo, database: str) -> None:
+    """One repeat is named in the singular."""
+    (contact,) = _contacts(fresh_sandbox, 1)
+
+    result = CliRunner().invoke(app, ["assign", SEGMENT, contact, contact])
+
+    assert result.exit_code == 0, result.output
+    assert f"1 repeated customer id folded into its first occurrence: '{contact}'." in result.stdout
+
+
+def test_many_repeats_counted(fresh_sandbox: SandboxInfo, database: str) -> None:
+    """Past the first five, the repeats line counts the rest."""
+    (contact,) = _contacts(fresh_sandbox, 1)
+
+    result = CliRunner().invoke(app, ["assign", SEGMENT, *[contact] * 8])
+
+    assert result.exit_code == 0, result.output
+    assert "7 repeated customer ids folded into their first occurrence:" in result.stdout
+    assert "and 2 more (--json lists them all)." in result.stdout

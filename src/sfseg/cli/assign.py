@@ -36,6 +36,7 @@ from sfseg.segments.plan import DEFAULT_BULK_THRESHOLD
 if TYPE_CHECKING:
     from sfseg.salesforce.errors import SalesforceError
     from sfseg.segments import assign as assign_module
+    from sfseg.segments.customers import Repeat
     from sfseg.segments.jobs import JobSummary
     from sfseg.segments.store import Store
     from sfseg.segments.store.models import Segment
@@ -49,6 +50,8 @@ EXIT_LIMIT_REACHED = 3
 DEFAULT_CONCURRENCY = 2
 # Items listed in the people-facing table; --json always lists every item.
 TABLE_ITEMS = 50
+# Repeated customer ids named in the summary line; --json lists every repeat.
+REPEATS_NAMED = 5
 
 
 class ModeChoice(StrEnum):
@@ -454,13 +457,23 @@ def _print_result(result: assign_module.AssignResult) -> None:
                       f"{result.campaign_id}, route {result.route}, {result.api_calls} API calls.")  # fmt: skip
     console.print(_counts_line(result.counts))
     if result.repeats:
-        console.print(f"{len(result.repeats)} repeated customer id(s) folded into their first occurrence.")
+        console.print(escape(_repeats_line(result.repeats)), highlight=False, soft_wrap=True)
     if result.converted_leads:
         console.print(f"{result.converted_leads} converted lead(s) replaced by their contact "
                       "(reason converted_lead).")  # fmt: skip
     console.print(_items_table(result.items))
     if result.error:
         err_console.print(f"[yellow]{escape(result.error)}[/]")
+
+
+def _repeats_line(repeats: Sequence[Repeat]) -> str:
+    """Name the first repeated values as given, with the count of the rest."""
+    named = ", ".join(repr(repeat.given) for repeat in repeats[:REPEATS_NAMED])
+    rest = len(repeats) - REPEATS_NAMED
+    more = f" and {rest} more (--json lists them all)" if rest > 0 else ""
+    if len(repeats) == 1:
+        return f"1 repeated customer id folded into its first occurrence: {named}."
+    return f"{len(repeats)} repeated customer ids folded into their first occurrence: {named}{more}."
 
 
 def _counts_line(counts: dict[str, int]) -> str:
