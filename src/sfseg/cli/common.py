@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -31,6 +32,7 @@ __all__ = [
     "open_client",
     "plural",
     "print_json",
+    "print_notes",
 ]
 
 #: Width of stdout when it is a file or a pipe and COLUMNS is unset. Rich would
@@ -148,20 +150,27 @@ def print_json(obj: Any) -> None:
     console.print_json(json.dumps(obj, default=_json_default, ensure_ascii=False), highlight=False)
 
 
-def fail(message: str, hint: str | None = None) -> NoReturn:
-    """Print the cause (and the fix, when known) to stderr and exit with status 1."""
+def fail(message: str, hint: str | None = None, *, notes: Sequence[str] = ()) -> NoReturn:
+    """Print the cause, the fix (when known) and each note to stderr, and exit with status 1."""
     err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     if hint:
         err_console.print(f"[yellow]Fix:[/] {escape(hint)}", highlight=False, soft_wrap=True)
+    print_notes(notes)
     raise typer.Exit(code=1)
 
 
-def fail_for(error: SalesforceError) -> NoReturn:
-    """Exit through `fail` with a Salesforce error's text and its hint."""
+def print_notes(notes: Sequence[str]) -> None:
+    """Print each note, such as what a failed command left behind, on its own stderr line."""
+    for note in notes:
+        err_console.print(f"[yellow]Note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+
+
+def fail_for(error: SalesforceError, *, notes: Sequence[str] = ()) -> NoReturn:
+    """Exit through `fail` with a Salesforce error's text, its hint and `notes`."""
     text = str(error)
     if error.hint and text.endswith(f"; {error.hint}"):
         text = text[: -len(error.hint) - 2]  # the hint gets its own line
-    fail(text, error.hint)
+    fail(text, error.hint, notes=notes)
 
 
 def open_client(profile: str | None, *, verbose: bool = False) -> SalesforceClient:

@@ -3,14 +3,14 @@ stderr and exit status 1, and is written to the error log (`sfseg errors`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.markup import escape
 
-from sfseg.cli.common import err_console, fail, fail_for
+from sfseg.cli.common import err_console, fail, fail_for, print_notes
 
 if TYPE_CHECKING:
     from sfseg.segments.criteria import CriteriaError
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["open_store", "reported"]
 
 
-def _fail_criteria(error: CriteriaError) -> NoReturn:
+def _fail_criteria(error: CriteriaError, notes: Sequence[str]) -> NoReturn:
     err_console.print(
         f"[bold red]Error:[/] {len(error.problems)} problem(s) in the criteria:", highlight=False
     )
@@ -28,12 +28,16 @@ def _fail_criteria(error: CriteriaError) -> NoReturn:
     err_console.print(
         "[yellow]Fix:[/] correct each location above and run the command again", highlight=False
     )
+    print_notes(notes)
     raise typer.Exit(code=1)
 
 
 @contextmanager
 def reported(store: Store | None, operation: str, segment_id: str | None = None) -> Iterator[None]:
-    """Turn the errors of a command into a message and exit status, and log them."""
+    """Turn the errors of a command into a message and exit status, and log them.
+
+    Notes added to an error (`BaseException.add_note`) are printed after its fix.
+    """
     # Imported here, not at the top, so that `sfseg --help` and the sandbox skip SQLAlchemy.
     from sfseg.salesforce.errors import SalesforceError
     from sfseg.segments.criteria import CriteriaError
@@ -45,15 +49,19 @@ def reported(store: Store | None, operation: str, segment_id: str | None = None)
         raise
     except CriteriaError as exc:
         _log(store, operation, exc, segment_id)
-        _fail_criteria(exc)
+        _fail_criteria(exc, _notes(exc))
     except SalesforceError as exc:
         _log(store, operation, exc, segment_id)
-        fail_for(exc)
+        fail_for(exc, notes=_notes(exc))
     except (SegmentNotFoundError, AmbiguousSegmentError) as exc:
-        fail(str(exc))
+        fail(str(exc), notes=_notes(exc))
     except (ValueError, LookupError) as exc:
         _log(store, operation, exc, segment_id)
-        fail(str(exc))
+        fail(str(exc), notes=_notes(exc))
+
+
+def _notes(error: BaseException) -> list[str]:
+    return [str(note) for note in getattr(error, "__notes__", ())]
 
 
 def _log(store: Store | None, operation: str, error: BaseException, segment_id: str | None) -> None:

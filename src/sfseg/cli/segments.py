@@ -225,6 +225,7 @@ def create_command(
     with (
         open_client(profile) as client,
         reported(store, "segments.create"),
+        _note_unfinished(store, name),
         _rule_file(rules),
         err_console.status("Checking the criteria and creating the Campaign..."),
     ):
@@ -246,6 +247,37 @@ def _with_populate(result: Any, populated: Any) -> Any:
     from dataclasses import replace
 
     return replace(result, populate=populated)
+
+
+@contextmanager
+def _note_unfinished(store: Store, name: str) -> Iterator[None]:
+    """Add a note to a failed create when the store keeps the segment without a Campaign id.
+
+    create_segment stores the segment row before it writes the Campaign, and keeps the
+    row when a later step fails, so that the same create can finish it.
+    """
+    import shlex
+
+    from sqlalchemy import select
+
+    from sfseg.segments.store import Segment
+
+    try:
+        yield
+    except Exception as exc:
+        if isinstance(exc, typer.Exit | typer.Abort):
+            raise
+        with store.session() as session:
+            row = session.scalars(select(Segment).where(Segment.name == name.strip())).first()
+            unfinished = row is not None and row.campaign_id is None
+        if unfinished:
+            exc.add_note(
+                f"segment {name.strip()!r} was kept unfinished, without a Campaign id. Run the same "
+                "`sfseg segments create` again to finish it: it reuses any Campaign this attempt made. "
+                f"Or remove the segment with `sfseg segments delete {shlex.quote(name.strip())}`, "
+                "which leaves such a Campaign in Salesforce."
+            )
+        raise
 
 
 # --- list, show, delete, refresh -----------------------------------------------
