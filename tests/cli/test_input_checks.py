@@ -78,3 +78,34 @@ def test_parent_campaign_id_accepted(cli_env: SandboxInfo) -> None:
         assert result.exit_code == 0, result.output
         campaign_id = json.loads(result.stdout)["campaign_id"]
         assert cli_env.state.org.retrieve("Campaign", campaign_id, ["ParentId"])["ParentId"] == parent_id
+
+
+def test_default_status_checked_first(cli_env: SandboxInfo) -> None:
+    """A --default-status outside the --status labels is named before the responded check."""
+    result = _run("segments", "create", "S5", "--where", WHERE, "--status", "A", "--status", "B", "--default-status", "C")
+    stderr = " ".join(result.stderr.split())
+    assert result.exit_code == 1
+    assert "default status 'C' is not one of the statuses A, B" in stderr
+    assert "no responded status" not in stderr
+    assert _run("segments", "list", "--json").stdout.strip() == "[]"
+
+
+def test_opened_and_clicked_both_respond(cli_env: SandboxInfo) -> None:
+    """Opened and Clicked both count as responded, as the create help says, and Sent does not."""
+    result = _run("segments", "create", "S6", "--where", WHERE, "--status", "Sent", "--status", "Opened",
+                  "--status", "Clicked", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    statuses = {s["label"]: s for s in json.loads(result.stdout)["statuses"]}
+    assert statuses["Opened"]["has_responded"] is True
+    assert statuses["Clicked"]["has_responded"] is True
+    assert statuses["Sent"]["has_responded"] is False
+    assert statuses["Sent"]["is_default"] is True
+
+
+def test_create_help_names_responded_rule() -> None:
+    """`segments create --help` lists the labels that count as responded."""
+    result = CliRunner().invoke(app, ["segments", "create", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(result.stdout.split())
+    assert result.exit_code == 0
+    assert "Responded, Attended, Replied, Clicked, Opened or Converted" in text
+    assert "makes both Opened and Clicked count as responded" in text

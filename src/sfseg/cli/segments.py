@@ -180,12 +180,17 @@ def create_command(
         list[str] | None,
         typer.Option(
             "--status",
-            help="Member status label (repeat the option); default: Added and Responded.",
+            help="Member status label (repeat the option); default: Added and Responded. "
+            "Every label that is Responded, Attended, Replied, Clicked, Opened or Converted "
+            "(any case) counts as responded, and at least one must.",
         ),
     ] = None,
     default_status: Annotated[
         str | None,
-        typer.Option("--default-status", help="The status new members get; one of --status."),
+        typer.Option(
+            "--default-status",
+            help="The status new members get: one of --status; default: the first --status, else Added.",
+        ),
     ] = None,
     campaign_type: Annotated[
         str | None, typer.Option("--type", help="Campaign Type, e.g. Email.")
@@ -215,7 +220,10 @@ def create_command(
     as_json: JsonOption = False,
     profile: ProfileOption = None,
 ) -> None:
-    """Create a segment: a Campaign with its member statuses, stored with its criteria."""
+    """Create a segment: a Campaign with its member statuses, stored with its criteria.
+
+    Responded statuses: without --status, the statuses are Added (for new members) and Responded (counts as responded). With --status, each label that is Responded, Attended, Replied, Clicked, Opened or Converted, in any letter case, counts as responded. So --status Sent --status Opened --status Clicked makes both Opened and Clicked count as responded. Other labels, such as Sent or Bounced, do not count, and a list without any responded label is rejected.
+    """
     from sfseg.segments.create import create_segment, populate_segment
 
     text, kind = _criteria(where, soql, rules)

@@ -128,6 +128,23 @@ def _check_name(name: str) -> str:
     return cleaned
 
 
+def _check_default_status(statuses: Sequence[str | MemberStatus] | None, default_status: str | None) -> None:
+    """Reject a default status missing from the labels given, before the labels' own checks.
+
+    A default missing from the list is the more direct mistake: reported first, it is not
+    hidden behind "no responded status" when the intended default is the responded one.
+    """
+    if not statuses or default_status is None:
+        return
+    labels = [s.label if isinstance(s, MemberStatus) else s.strip() for s in statuses]
+    if default_status.lower() not in {label.lower() for label in labels}:
+        msg = (
+            f"default status {default_status!r} is not one of the statuses {', '.join(labels)}; "
+            "choose one of them, or add it to the statuses"
+        )
+        raise ValueError(msg)
+
+
 def _wire_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
@@ -437,6 +454,7 @@ def create_segment(
     """
     calls_before = client.api_calls
     name = _check_name(name)
+    _check_default_status(statuses, default_status)
     wanted = requested_statuses(statuses, default_status)
     body = _campaign_body(name, description, campaign_fields)
     compiled = (
