@@ -166,15 +166,9 @@ def assign_command(
 ) -> None:
     """Assign customers to a segment as CampaignMembers, with an outcome for each one.
 
-    Exit status: 0 when every row succeeded or was skipped (or a dry run planned it),
-    1 for an error, 2 when some or all rows failed, 3 when the daily API limit stopped
-    the job (continue it later with `sfseg jobs resume JOB`).
+    Exit status: 0 when every row succeeded or was skipped (or a dry run planned it), 1 for an error, 2 when some or all rows failed, 3 when the daily API limit stopped the job (continue it later with `sfseg jobs resume JOB`).
 
-    An input without customer ids (an empty file, only blank lines, a CSV header
-    without rows, criteria that match no record) creates no job: the command says so,
-    naming the input, and exits 0. In mirror mode such an input would remove every
-    member, so the command exits 1 unless --allow-empty (or --criteria) says that an
-    empty segment is meant.
+    An input without customer ids (an empty file, only blank lines, a CSV header without rows, criteria that match no record) creates no job: the command says so, naming the input, and exits 0. In mirror mode such an input would remove every member, so the command exits 1 unless --allow-empty (or --criteria) says that an empty segment is meant.
     """
     from sfseg.cli.progress import RichProgress
     from sfseg.salesforce.errors import SalesforceError

@@ -519,8 +519,7 @@ def analyze_command(
 ) -> None:
     """Analyze a segment: size, demographics with lift, behaviour, report, and overlap with every other stored segment.
 
-    With --members, write the per-member metrics file only: the aggregate analysis does
-    not run, and the line printed gives the rows, the route and the API calls.
+    With --members, write the per-member metrics file only: the aggregate analysis does not run, and the line printed gives the rows, the route and the API calls.
     """
     if members is not None:
         analysis_only = {
