@@ -28,7 +28,7 @@ def _run(*args: str) -> Result:
 
 @pytest.mark.parametrize("value", ["-3", "0"])
 def test_analyze_top_at_least_one(value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`analyze --top` below 1 is rejected with the value, before the store is opened."""
+    """`analyze --top` below 1 is rejected by the option, before the store is opened."""
     monkeypatch.setenv("SFSEG_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     result = _run("analyze", "SEG", "--top", value)
     assert result.exit_code == 2
@@ -39,7 +39,7 @@ def test_analyze_top_at_least_one(value: str, tmp_path: Path, monkeypatch: pytes
 
 @pytest.mark.parametrize("value", ["-1", "0"])
 def test_errors_limit_at_least_one(value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`errors --limit` below 1 is rejected with the value instead of listing all or none."""
+    """`errors --limit` below 1 is rejected by the option instead of listing all or none."""
     monkeypatch.setenv("SFSEG_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     result = _run("errors", "--limit", value)
     assert result.exit_code == 2
@@ -91,7 +91,7 @@ def test_default_status_checked_first(cli_env: SandboxInfo) -> None:
 
 
 def test_opened_and_clicked_both_respond(cli_env: SandboxInfo) -> None:
-    """Opened and Clicked both count as responded, as the create help says, and Sent does not."""
+    """Opened and Clicked both count as responded, as the create help states, and Sent does not."""
     result = _run("segments", "create", "S6", "--where", WHERE, "--status", "Sent", "--status", "Opened",
                   "--status", "Clicked", "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
