@@ -142,7 +142,7 @@ def test_converted_lead_noted(fresh_sandbox: SandboxInfo, campaign: str) -> None
     contact = org.convert_lead(lead)
     result = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["assign", SEGMENT, lead])
     assert result.exit_code == 0, result.output
-    assert "1 converted lead(s) replaced by their contact" in result.stdout
+    assert "1 converted lead replaced by its contact (reason converted_lead)." in result.stdout
     assert f"Lead {lead} is converted, so its Contact {contact} is the member" in result.stdout
 
 

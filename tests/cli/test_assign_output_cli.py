@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from sfseg.cli.assign import plural
 from sfseg.cli.main import app
 from sfseg.sandbox.server import SandboxInfo
 from sfseg.segments import jobs
@@ -87,3 +88,43 @@ def test_many_repeats_counted(fresh_sandbox: SandboxInfo, database: str) -> None
     assert result.exit_code == 0, result.output
     assert "7 repeated customer ids folded into their first occurrence:" in result.stdout
     assert "and 2 more (--json lists them all)." in result.stdout
+
+
+def test_refresh_dry_run_prints_plan(fresh_sandbox: SandboxInfo, database: str) -> None:
+    """`segments refresh --dry-run` prints the rows to add and remove and the responders kept."""
+    org = fresh_sandbox.state.org
+    _contacts(fresh_sandbox, 2)
+    stale = org.create("Contact", {"LastName": "No email"})
+    responder = org.create("Contact", {"LastName": "Responder"})
+    runner = CliRunner()
+    assert runner.invoke(app, ["assign", SEGMENT, stale, responder]).exit_code == 0
+    assert runner.invoke(app, ["assign", SEGMENT, responder, "--mode", "status", "--status", "Responded"]).exit_code == 0
+
+    result = runner.invoke(app, ["segments", "refresh", SEGMENT, "--dry-run"])
+
+    assert result.exit_code == 0, result.output
+    assert "Plan (dry run, nothing written): 2 to add, 0 to update, 1 to remove, 0 unchanged, 1 skipped" in result.stdout
+    assert "about 3 API calls to write" in result.stdout
+    assert "1 member who responded is kept although no longer matching" in result.stdout
+    assert responder in result.stdout
+    assert f"{stale} │ Contact │ remove │ pending" in result.stdout
+    assert _job_count(database) == 2
+
+
+def test_refresh_names_job(fresh_sandbox: SandboxInfo, database: str) -> None:
+    """A refresh that writes prints its job, its counts and its API calls."""
+    _contacts(fresh_sandbox, 2)
+
+    result = CliRunner().invoke(app, ["segments", "refresh", SEGMENT])
+
+    with Store(database) as store:
+        (job,) = jobs.list_jobs(store)
+    assert result.exit_code == 0, result.output
+    assert f"Refresh succeeded (job {job.id}): created 2 ({job.api_calls} API calls)" in result.stdout
+
+
+@pytest.mark.parametrize(("count", "text"), [(0, "0 API calls"), (1, "1 API call"), (2, "2 API calls"),
+                                             (1000, "1,000 API calls")])  # fmt: skip
+def test_plural_api_calls(count: int, text: str) -> None:
+    """Counts take the singular only for one."""
+    assert plural(count, "API call") == text

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from sfseg.segments.store import Store
     from sfseg.segments.store.models import Segment
 
-__all__ = ["register"]
+__all__ = ["plural", "print_result", "register"]
 
 EXIT_ROWS_FAILED = 2
 EXIT_LIMIT_REACHED = 3
@@ -237,7 +237,7 @@ def _customer_values(
     column: str | None,
     from_criteria: bool,
 ) -> Iterable[str] | None:
-    """Return the customer ids of the one source given; None when it holds none."""
+    """Return the customer ids of the one source given, or None when it contains none."""
     from sfseg.segments import assign as assign_module
     from sfseg.segments.customers import read_customer_file
 
@@ -377,7 +377,7 @@ def jobs_show(
         print_json({**summary.to_json(), "items": [result.to_json() for result in results]})
         return
     console.print(f"[bold]{summary.id}[/] {summary.kind} {summary.mode} on {summary.segment_id}: "
-                  f"[bold]{summary.state}[/], route {summary.route}, {summary.api_calls} API calls")  # fmt: skip
+                  f"[bold]{summary.state}[/], route {summary.route}, {plural(summary.api_calls, 'API call')}")  # fmt: skip
     lease_line = _lease_line(summary)
     if lease_line is not None:
         console.print(lease_line)
@@ -429,35 +429,51 @@ def _show_result(result: assign_module.AssignResult, as_json: bool) -> None:
     if as_json:
         print_json(result.to_json())
     else:
-        _print_result(result)
+        print_result(result)
     if result.state in ("partial", "failed"):
         raise typer.Exit(code=EXIT_ROWS_FAILED)
     if result.state == "limit_reached":
         raise typer.Exit(code=EXIT_LIMIT_REACHED)
 
 
-def _print_result(result: assign_module.AssignResult) -> None:
+def plural(count: int, noun: str) -> str:
+    """Return the count with the noun, adding an s unless the count is one (`1 API call`, `2 API calls`)."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def print_result(result: assign_module.AssignResult) -> None:
+    """Print an assignment's or refresh's result for people: the plan of a dry run, or the job's outcome."""
     if result.plan is not None and result.dry_run:
-        plan = result.plan
-        console.print(
-            f"[bold]Plan[/] (dry run, nothing written): {plan['add']} to add, {plan['update']} to update, "
-            f"{plan['remove']} to remove, {plan['skipped']} skipped; route {plan['route']} "
-            f"({plan['route_reason']}), about {plan['estimated_api_calls']} API calls to write."
-        )
-        if plan.get("status_to_create"):
-            console.print(f"Status {escape(repr(plan['status_to_create']))} would be created on the campaign.")
+        _print_plan(result.plan)
     else:
         console.print(f"Job [bold]{result.job_id}[/]: [bold]{result.state}[/] on campaign "
-                      f"{result.campaign_id}, route {result.route}, {result.api_calls} API calls.")  # fmt: skip
+                      f"{result.campaign_id}, route {result.route}, {plural(result.api_calls, 'API call')}.")  # fmt: skip
     console.print(_counts_line(result.counts))
     if result.repeats:
         console.print(escape(_repeats_line(result.repeats)), highlight=False, soft_wrap=True)
     if result.converted_leads:
-        console.print(f"{result.converted_leads} converted lead(s) replaced by their contact "
+        contacts = "its contact" if result.converted_leads == 1 else "their contacts"
+        console.print(f"{plural(result.converted_leads, 'converted lead')} replaced by {contacts} "
                       "(reason converted_lead).")  # fmt: skip
     console.print(_items_table(result.items))
     if result.error:
         err_console.print(f"[yellow]{escape(result.error)}[/]")
+
+
+def _print_plan(plan: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]Plan[/] (dry run, nothing written): {plan['add']:,} to add, {plan['update']:,} to update, "
+        f"{plan['remove']:,} to remove, {plan.get('unchanged', 0):,} unchanged, {plan['skipped']:,} skipped; "
+        f"route {plan['route']} ({plan['route_reason']}), about "
+        f"{plural(plan['estimated_api_calls'], 'API call')} to write."
+    )
+    responders = int(plan.get("kept_responded") or 0)
+    if responders:
+        subject, them = ("member who responded is", "it") if responders == 1 else ("members who responded are", "them")
+        console.print(f"{responders:,} {subject} kept although no longer matching (counted as skipped, reason "
+                      f"responded); --remove-responded removes {them} too.")  # fmt: skip
+    if plan.get("status_to_create"):
+        console.print(f"Status {escape(repr(plan['status_to_create']))} would be created on the campaign.")
 
 
 def _repeats_line(repeats: Sequence[Repeat]) -> str:
@@ -483,11 +499,13 @@ def _items_table(items: Sequence[assign_module.ItemResult]) -> Table:
     table = Table()
     add_key_column(table, "customer")
     add_key_column(table, "record")
-    for header in ("object", "outcome", "code", "message"):
+    for header in ("object", "action", "outcome", "code", "message"):
         table.add_column(header, overflow="fold")
     for item in items[:TABLE_ITEMS]:
+        # The action separates a dry run's pending rows to add from those to remove.
+        action = "" if item.action == "none" else item.action
         table.add_row(
-            escape(item.customer_id), item.resolved_id or "", item.object or "", item.outcome,
+            escape(item.customer_id), item.resolved_id or "", item.object or "", action, item.outcome,
             item.error_code or "", escape(item.message or ""),
         )  # fmt: skip
     if len(items) > TABLE_ITEMS:

@@ -444,7 +444,14 @@ def refresh_command(
     as_json: JsonOption = False,
     profile: ProfileOption = None,
 ) -> None:
-    """Make the membership equal the criteria's current matches (add new, remove the rest)."""
+    """Make the membership equal the criteria's current matches (add new, remove the rest).
+
+    With --dry-run, prints the plan as `sfseg assign --dry-run` does: rows to add and to
+    remove, members kept because they responded, the route and its API cost. A segment
+    whose criteria match no record ends empty, except for the members who responded
+    (unless --remove-responded).
+    """
+    from sfseg.cli.assign import plural, print_result
     from sfseg.segments.assign import refresh_segment
 
     store = open_store()
@@ -459,10 +466,13 @@ def refresh_command(
     if as_json:
         print_json(result.to_json())
         return
+    if result.dry_run:
+        print_result(result)
+        return
+    changes = ", ".join(f"{k} {v:,}" for k, v in result.counts.items() if v) or "no change"
     console.print(
-        f"Refresh {result.state}: "
-        + ", ".join(f"{k} {v:,}" for k, v in result.counts.items() if v)
-        + f" ({result.api_calls} API calls)"
+        f"Refresh {result.state} (job {result.job_id}): {changes} "
+        f"({plural(result.api_calls, 'API call')})"
     )
 
 

@@ -26,6 +26,7 @@ from enum import StrEnum
 __all__ = [
     "BULK_CALLS_PER_OPERATION",
     "DEFAULT_BULK_THRESHOLD",
+    "RESPONDED",
     "ROWS_PER_COLLECTION",
     "ROWS_PER_COMPOSITE",
     "Action",
@@ -61,6 +62,9 @@ BULK_QUERY_PAGE_ROWS = 50_000
 
 # Above this many rows the Bulk route costs fewer calls and is the default.
 DEFAULT_BULK_THRESHOLD = 20_000
+
+# The reason of a member that a mirror keeps because the member responded.
+RESPONDED = "responded"
 
 
 class Mode(StrEnum):
@@ -174,6 +178,8 @@ class Plan:
             "remove": self.count(Action.REMOVE),
             "unchanged": sum(1 for row in self.settled if row.outcome is not Outcome.SKIPPED),
             "skipped": sum(1 for row in self.settled if row.outcome is Outcome.SKIPPED),
+            # Members kept by a mirror because they responded; they are among `skipped`.
+            "kept_responded": sum(1 for row in self.settled if row.reason == RESPONDED),
             "estimated_api_calls": self.estimated_api_calls,
         }
 
@@ -290,7 +296,7 @@ def _mirror_removal(member: Member, remove_responded: bool) -> PlanRow | Skipped
     # Mirror rows for members outside the given set use the record id as customer id.
     if member.has_responded and not remove_responded:
         return SkippedRow(
-            member.record_id, Outcome.SKIPPED, "responded",
+            member.record_id, Outcome.SKIPPED, RESPONDED,
             f"{member.sobject} {member.record_id} no longer matches but has responded "
             f"(status {member.status!r}); kept. Pass remove_responded to remove it too.",
             member.record_id, member.sobject, member.member_id,
