@@ -104,7 +104,9 @@ def test_refresh_dry_run_prints_plan(fresh_sandbox: SandboxInfo, database: str) 
 
     assert result.exit_code == 0, result.output
     assert "Plan (dry run, nothing written): 2 to add, 0 to update, 1 to remove, 0 unchanged, 1 skipped" in result.stdout
-    assert "about 3 API calls to write" in result.stdout
+    # Planning: the criteria query, the resolution and the members read, one call each.
+    assert "API cost: about 6 API calls in all: 3 spent on planning" in result.stdout
+    assert "and about 3 to write and reconcile." in result.stdout
     assert "1 member who responded is kept although no longer matching" in result.stdout
     assert responder in result.stdout
     assert f"{stale} │ Contact │ remove │ pending" in result.stdout

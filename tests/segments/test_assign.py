@@ -207,7 +207,8 @@ def test_lost_answers_exact_membership(
     """A write applied whose response is a dropped connection or a 503 leaves exact membership."""
     segment_id = _segment(fresh_sandbox, store)
     contacts = _contacts(fresh_sandbox, 2500)
-    _faults(fresh_sandbox, {"method": "POST", "path": "^/composite$", "fault": fault, "after": 1, "times": 1})
+    # After the resolution and the member lookup, the fault hits the first write.
+    _faults(fresh_sandbox, {"method": "POST", "path": "^/composite$", "fault": fault, "after": 2, "times": 1})
 
     result = assign_customers(fresh_client, store, segment_id, contacts, write_options=FAST)
 

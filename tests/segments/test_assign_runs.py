@@ -30,8 +30,9 @@ from sfseg.segments.write import Progress, WriteOptions
 FAST = WriteOptions(concurrency=1, retry_wait_s=0.0, sleep=lambda _seconds: None)
 # Resolving this many ids takes one Composite call, and writing them three (1,000 rows each).
 CONTACTS = 2_500
-# The Composite calls let through before the fault: the resolution and the first write.
-CALLS_BEFORE_FAULT = 2
+# The Composite calls let through before the fault: the resolution, the member lookup and
+# the first write.
+CALLS_BEFORE_FAULT = 3
 
 
 @pytest.fixture

@@ -464,9 +464,9 @@ def _print_plan(plan: dict[str, Any]) -> None:
     console.print(
         f"[bold]Plan[/] (dry run, nothing written): {plan['add']:,} to add, {plan['update']:,} to update, "
         f"{plan['remove']:,} to remove, {plan.get('unchanged', 0):,} unchanged, {plan['skipped']:,} skipped; "
-        f"route {plan['route']} ({plan['route_reason']}), about "
-        f"{plural(plan['estimated_api_calls'], 'API call')} to write."
+        f"route {plan['route']} ({plan['route_reason']})."
     )
+    console.print(_cost_line(plan))
     responders = int(plan.get("kept_responded") or 0)
     if responders:
         subject, them = ("member who responded is", "it") if responders == 1 else ("members who responded are", "them")
@@ -474,6 +474,17 @@ def _print_plan(plan: dict[str, Any]) -> None:
                       f"responded); --remove-responded removes {them} too.")  # fmt: skip
     if plan.get("status_to_create"):
         console.print(f"Status {escape(repr(plan['status_to_create']))} would be created on the campaign.")
+
+
+def _cost_line(plan: dict[str, Any]) -> str:
+    """State the API cost: calls spent on planning, calls estimated for writing, and their total."""
+    write = int(plan["estimated_api_calls"])
+    planning = plan.get("planning_api_calls")
+    if planning is None:
+        return f"About {plural(write, 'API call')} to write and reconcile."
+    total = int(plan.get("total_api_calls", write + planning))
+    return (f"API cost: about {plural(total, 'API call')} in all: {planning:,} spent on planning "
+            f"(reading the records and the current members) and about {write:,} to write and reconcile.")  # fmt: skip
 
 
 def _repeats_line(repeats: Sequence[Repeat]) -> str:

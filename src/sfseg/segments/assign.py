@@ -291,6 +291,7 @@ def assign_customers(
     bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
     write_options: WriteOptions | None = None,
     kind: str = "assign",
+    spent_api_calls: int = 0,
 ) -> AssignResult:
     """Assign customers to a segment's Campaign as CampaignMembers.
 
@@ -310,6 +311,8 @@ def assign_customers(
         bulk_threshold: rows from which `auto` chooses the Bulk route.
         write_options: concurrency and retry tuning.
         kind: `assign` or `refresh`, recorded on the job.
+        spent_api_calls: calls the caller already made for this run (a refresh's
+            criteria query), counted in the run's figure.
 
     Returns:
         The job's result; `state` is `limit_reached` when the daily API limit
@@ -340,7 +343,8 @@ def assign_customers(
         route=None if route == "auto" else Route(route),
         tie_break=TieBreak(tie_break) if tie_break else None,
         remove_responded=remove_responded, bulk_threshold=bulk_threshold,
-        progress=progress or Progress(), options=write_options, calls_at_start=client.api_calls,
+        progress=progress or Progress(), options=write_options,
+        calls_at_start=client.api_calls - spent_api_calls,
     )  # fmt: skip
     # Checked before the job is written: a field that cannot match would abort the job,
     # and every resume of it would fail the same way.
@@ -462,11 +466,13 @@ def refresh_segment(
     who responded, unless `remove_responded`.
     """
     segment = store.get_segment(segment_id)
+    calls_before = client.api_calls
     record_ids = criteria_record_ids(client, segment.soql_contact, segment.soql_lead, bulk=route == "bulk")
     return assign_customers(
         client, store, segment.id, record_ids, id_field="Id", mode=Mode.MIRROR.value,
         route=route, dry_run=dry_run, remove_responded=remove_responded,
         progress=progress, write_options=write_options, kind="refresh",
+        spent_api_calls=client.api_calls - calls_before,
     )  # fmt: skip
 
 
@@ -550,7 +556,11 @@ def _dry_run(run: _Run, customers: CustomerSet) -> AssignResult:
     counts = dict.fromkeys((*COUNT_KEYS, "pending"), 0)
     for item in items:
         counts[item.outcome] += 1
-    summary = {**plan.summary(), "skipped": counts["skipped"]}
+    planning_calls = _calls(run)
+    # The plan's estimate covers writing and reconciling; planning (status check,
+    # resolution, member lookup) has been spent already and is counted here.
+    summary = {**plan.summary(), "skipped": counts["skipped"], "planning_api_calls": planning_calls,
+               "total_api_calls": planning_calls + plan.estimated_api_calls}  # fmt: skip
     return AssignResult(
         job_id=None, segment_id=run.segment_id, campaign_id=run.campaign_id,
         state=JobState.PLANNED.value, route=plan.route.value, api_calls=_calls(run), counts=counts,
@@ -778,10 +788,14 @@ def _resolve_and_plan(
     return plan, extra
 
 
-def _current_members(run: _Run, resolved: Mapping[str, Resolved]) -> dict[str, Member] | None:
-    if run.mode is Mode.ADD:
-        return None
-    if run.mode is Mode.MIRROR:
+def _current_members(run: _Run, resolved: Mapping[str, Resolved]) -> dict[str, Member]:
+    """Read the members the plan needs: the whole campaign for a mirror, else those resolved.
+
+    The add mode reads them too, so that the plan (and a dry run) counts customers who
+    are members already as unchanged instead of rows to add. From the Bulk threshold on,
+    one Bulk query of the campaign costs fewer calls than IN-list queries of the ids.
+    """
+    if run.mode is Mode.MIRROR or (run.mode is Mode.ADD and len(resolved) >= run.bulk_threshold):
         return campaign_members(run.client, run.campaign_id, bulk=len(resolved) >= run.bulk_threshold)
     pairs = [(target.record_id, target.sobject) for target in resolved.values()]
     return lookup_members(run.client, run.campaign_id, pairs)

@@ -202,8 +202,9 @@ def build_plan(
         resolved: customer id → the record it resolved to, in input order. Customers
             that did not resolve are not passed here; the caller records them.
         members: record id → current member of the campaign. Required for remove,
-            mirror and status; ignored for add, where an existing member surfaces as
-            `DUPLICATE_VALUE` on insert and is recorded as `already_member`.
+            mirror and status. Optional for add: a customer found there is settled as
+            `already_member`; without it, an existing member surfaces as
+            `DUPLICATE_VALUE` on insert and is recorded as `already_member` then.
         status: the member status to write on add and status updates.
         remove_responded: in mirror mode, also remove members who have responded.
         route: force a route; None chooses by size and budget.
