@@ -145,3 +145,21 @@ def test_refresh_no_match_empties_segment(fresh_sandbox: SandboxInfo, database: 
     assert result.exit_code == 0, result.output
     assert "removed 3" in result.stdout
     assert _members(fresh_sandbox, _campaign(database)) == []
+
+
+def test_create_populate_no_match(fresh_sandbox: SandboxInfo, database: str) -> None:
+    """`segments create --populate` whose criteria match no record creates the segment with no members."""
+    fresh_sandbox.state.org.create("Contact", {"LastName": "Elsewhere", "Email": "elsewhere@example.org"})
+
+    result = CliRunner().invoke(
+        app, ["segments", "create", "Nobody yet", "--where", "Email = 'no.match@example.org'", "--populate", "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["populate"]["state"] == "succeeded"
+    assert body["populate"]["items"] == []
+    with Store(database) as store:
+        campaign_id = store.get_segment("Nobody yet").campaign_id
+    assert campaign_id is not None
+    assert _members(fresh_sandbox, campaign_id) == []
