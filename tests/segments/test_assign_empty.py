@@ -11,8 +11,10 @@ from sfseg.salesforce import SalesforceClient
 from sfseg.sandbox.org import Org
 from sfseg.sandbox.server import SandboxInfo
 from sfseg.segments import jobs
-from sfseg.segments.assign import assign_customers, refresh_segment
+from sfseg.segments.assign import assign_customers, refresh_segment, resume_job
 from sfseg.segments.create import populate_segment
+from sfseg.segments.customers import parse_customers
+from sfseg.segments.plan import Action, Outcome
 from sfseg.segments.store import Store
 from sfseg.segments.store.models import Segment
 
@@ -55,6 +57,15 @@ def _members(info: SandboxInfo, campaign_id: str) -> list[str]:
             "SELECT ContactId FROM CampaignMember WHERE CampaignId = ? AND IsDeleted = 0", (campaign_id,)
         ).fetchall()
     return sorted(row[0] for row in rows)
+
+
+def _member_id(info: SandboxInfo, contact_id: str) -> str:
+    org = _org(info)
+    with org.store.lock:
+        (row,) = org.store.connection.execute(
+            "SELECT Id FROM CampaignMember WHERE ContactId = ? AND IsDeleted = 0", (contact_id,)
+        ).fetchall()
+    return str(row[0])
 
 
 @pytest.mark.parametrize("values", [[], ["", "   ", "\t"]], ids=["no values", "blank values"])
@@ -145,3 +156,29 @@ def test_populate_no_match_succeeds(
     assert result.state == "succeeded"
     assert len(result.items) == 0
     assert _members(fresh_sandbox, campaign_id) == []
+
+
+def test_resume_keeps_saved_mirror_plan(
+    fresh_sandbox: SandboxInfo, fresh_client: SalesforceClient, store: Store
+) -> None:
+    """A mirror killed after saving its plan, before its checkpoint, resumes that plan instead of planning anew."""
+    segment_id, campaign_id = _segment(fresh_sandbox, store, MATCHES_NO_RECORD)
+    kept, removed = _contacts(fresh_sandbox, 2)
+    assign_customers(fresh_client, store, segment_id, [kept, removed])
+    job_id, items = jobs.create_job(
+        store, segment_id=segment_id, kind="assign", mode="mirror", route="rest", status_label=None,
+        id_field="auto", params={"route_requested": "rest"}, customers=parse_customers(["e0@example.org"]),
+    )  # fmt: skip
+    # The saved plan: the contact given by email is a member already, and the other one is to be removed.
+    (item,) = items
+    item.resolved_id, item.sobject = kept, "Contact"
+    item.settle(Outcome.ALREADY_MEMBER, reason="already_member")
+    removal = jobs.ItemState(1, removed, resolved_id=removed, sobject="Contact", action=Action.REMOVE,
+                             member_id=_member_id(fresh_sandbox, removed))  # fmt: skip
+    jobs.save_items(store, items)
+    jobs.add_items(store, job_id, [removal])
+
+    result = resume_job(fresh_client, store, job_id)
+
+    assert result.state == "succeeded"
+    assert _members(fresh_sandbox, campaign_id) == [kept]

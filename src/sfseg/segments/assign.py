@@ -714,19 +714,20 @@ def _record_abort(run: _Run, error: Exception) -> None:
 def _plan_remaining(run: _Run, items: list[ItemState]) -> tuple[Plan | None, list[ItemState]]:
     """Resolve and plan the items that have no action yet; None when all are planned."""
     unplanned = [item for item in items if item.outcome is Outcome.PENDING and item.resolved_id is None]
-    if not unplanned and not _mirror_unplanned(run):
+    if not unplanned and not _mirror_unplanned(run, items):
         return None, []
     kinds = parse_customers((item.customer_id for item in unplanned), id_field=run.id_field).customers
     return _resolve_and_plan(run, items, kinds)
 
 
-def _mirror_unplanned(run: _Run) -> bool:
+def _mirror_unplanned(run: _Run, items: Sequence[ItemState]) -> bool:
     """Return True for a mirror job that is not planned yet.
 
     Such a job needs a plan even without customers, because a mirror whose input matches
-    no record still removes every member that it does not keep.
+    no record still removes every member that it does not keep. An item with a record
+    means that a plan was saved (by a run killed before its checkpoint), so it is kept.
     """
-    if run.mode is not Mode.MIRROR or run.job_id is None:
+    if run.mode is not Mode.MIRROR or run.job_id is None or any(item.resolved_id for item in items):
         return False
     checkpoint = jobs.get_job(run.store, run.job_id).checkpoint or {}
     return str(checkpoint.get("phase", "resolve")) == "resolve"
