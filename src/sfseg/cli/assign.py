@@ -289,7 +289,7 @@ def _no_customers(source: str, mode: ModeChoice, allow_empty: bool, as_json: boo
 @jobs_app.command("list")
 def jobs_list(
     segment: Annotated[str | None, typer.Option("--segment", help="Only this segment's jobs (id, name, key or Campaign id).")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Show at most this many jobs, newest first.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many jobs, newest first.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """List assignment jobs, newest first."""
