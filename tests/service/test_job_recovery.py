@@ -88,8 +88,9 @@ def _lease_to(store: Store, job_id: str, pid: int, *, state: str | None = None) 
 def _aborted_job(info: SandboxInfo, store: Store, segment_id: str, contacts: list[str]) -> str:
     """Run an assignment that a persistent server error aborts in its write step."""
     settings = connection_for(info)
+    # Resolution, the membership lookup and the first write chunk go through.
     info.state.faults.configure({"seed": 1, "rules": [
-        {"method": "POST", "path": "^/composite$", "fault": "INTERNAL_ERROR", "after": 2},
+        {"method": "POST", "path": "^/composite$", "fault": "INTERNAL_ERROR", "after": 3},
     ]})  # fmt: skip
     with (
         SalesforceClient(settings, retry_policy=RetryPolicy(sleep=lambda _seconds: None)) as client,

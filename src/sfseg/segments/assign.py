@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
 from sfseg import soql
-from sfseg.salesforce import SalesforceClient
+from sfseg.salesforce import QuotaExceededError, SalesforceClient
 from sfseg.segments import jobs
 from sfseg.segments.customers import (
     CustomerKind,
@@ -666,11 +666,13 @@ def _execute(run: _Run, items: list[ItemState], repeats: Sequence[Repeat], lease
 
         written = _write(run, items, route)
         _reconcile(run, items, written, route)
-    except LimitReachedError as stop:
-        record_error(store, operation="assign", error=stop.cause, segment_id=run.segment_id, job_id=run.job_id)
-        message = f"Daily API limit reached: {stop.cause.message}. Resume with `sfseg jobs resume {run.job_id}`."
+    except (LimitReachedError, QuotaExceededError) as stop:
+        # The limit can stop the planning queries as well as the writes.
+        cause = stop.cause if isinstance(stop, LimitReachedError) else stop
+        record_error(store, operation="assign", error=cause, segment_id=run.segment_id, job_id=run.job_id)
+        message = f"Daily API limit reached: {cause.message}. Resume with `sfseg jobs resume {run.job_id}`."
         jobs.set_job_state(store, run.job_id, JobState.LIMIT_REACHED, api_calls=_calls(run),
-                           checkpoint={"phase": "write", "stopped_by": "daily_limit"}, error=message)  # fmt: skip
+                           checkpoint={"phase": phase, "stopped_by": "daily_limit"}, error=message)  # fmt: skip
         return _result(run, items, JobState.LIMIT_REACHED, route, plan_summary, repeats, error=message)
     except JobLeaseLostError:
         # The job's state is the new owner's to set now.
