@@ -5,6 +5,8 @@
 #   SFSEG_TEST_POSTGRES_DIR  the data directory, which stop-postgres.sh removes
 # Prints nothing when PostgreSQL is not installed, so those tests skip.
 set -euo pipefail
+# runuser and useradd live in sbin, which a non-login root shell may leave off PATH.
+PATH="$PATH:/usr/sbin:/sbin"
 
 initdb=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$initdb" ]; then
