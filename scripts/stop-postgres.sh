@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stop the server that start-postgres.sh started and remove its data directory.
 set -uo pipefail
+PATH="$PATH:/usr/sbin:/sbin"  # runuser lives in sbin
 datadir=${SFSEG_TEST_POSTGRES_DIR:-}
 [ -n "$datadir" ] && [ -d "$datadir/data" ] || exit 0
 bindir=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)")
