@@ -83,7 +83,7 @@ def _job_count(database: str) -> int:
 def test_empty_input_names_file(
     content: str, column: str | None, named: str, database: str, tmp_path: Path
 ) -> None:
-    """A file without customer ids creates no job and says so, naming the file, with exit 0."""
+    """A file without customer ids creates no job, and the message names the file (exit 0)."""
     path = tmp_path / "customers.csv"
     path.write_text(content, encoding="utf-8")
     options = ["--column", column] if column else []

@@ -322,9 +322,9 @@ def assign_customers(
         UnknownStatusError: `status` is not a member status of the campaign.
         SegmentNotReadyError: the segment has no Campaign.
         InputError: an empty id field, or one that is not an External ID or unique
-            field of Contact or Lead; raised before any job is written.
-        SalesforceError: a failure outside the per-row outcomes; the job ends
-            `aborted` and `resume_job` continues it.
+            field of Contact or Lead. It is raised before any job is written.
+        SalesforceError: a failure outside the per-row outcomes. The job ends
+            `aborted`, and `resume_job` continues it.
         JobLeaseLostError: another process took the job over; it continues the job.
     """
     run_mode = Mode(mode)

@@ -324,10 +324,10 @@ class JobLease:
             )
         )  # fmt: skip
         with self.store.engine.begin() as connection:
-            taken = connection.execute(statement).rowcount == 1
-        if taken:
+            acquired = connection.execute(statement).rowcount == 1
+        if acquired:
             self._start_heartbeat()
-        return taken
+        return acquired
 
     def _start_heartbeat(self) -> None:
         if self._heartbeat_seconds <= 0:

@@ -132,7 +132,7 @@ def _queue_contact_roles(run: _Run, member_contacts: int) -> None:
     channel without a query on Opportunity. Grouping by opportunity gives exact amounts
     when an opportunity has several member contacts; past 2,000 rows the roles are
     summed with ROLLUP instead, which counts such an opportunity's amount once per
-    member role (a note in the result says so).
+    member role (a note in the result states this).
     """
     contacts = builder.semi_join("ContactId", run.members("ContactId"))
     if member_contacts >= MAX_GROUPS:

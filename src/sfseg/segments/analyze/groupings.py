@@ -188,7 +188,7 @@ def _queue_grouping(
     extra = _first_aggregates(side, edge_columns) if first else []
     query = builder.select(
         *names, COUNT_N, *extra, sobject=side.sobject, where=_side_filter(run, side),
-        group_by=names, order=[_MOST_FIRST], limit=MAX_GROUPS,
+        group_by=names, order=[_LARGEST_FIRST], limit=MAX_GROUPS,
     )  # fmt: skip
 
     def handle(rows: list[dict[str, Any]]) -> None:
@@ -232,7 +232,7 @@ def _first_aggregates(side: _SideCounts, edge_columns: list[_Column]) -> list[as
 
 
 # Groups in descending size, so a grouping cut at 2,000 keeps the largest ones.
-_MOST_FIRST = builder.order_by(builder.call("COUNT", "Id"), descending=True)
+_LARGEST_FIRST = builder.order_by(builder.call("COUNT", "Id"), descending=True)
 
 
 def _side_filter(run: _Run, side: _SideCounts) -> ast.Condition | None:
