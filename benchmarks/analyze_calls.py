@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from org_members import add_contact_members
+
 from sfseg.salesforce import ConnectionSettings, SalesforceClient
 from sfseg.sandbox.server import run_sandbox
 from sfseg.segments.analyze import POPULATION_MAX_AGE, POPULATION_STATE_PREFIX, analyze_segment
@@ -42,20 +44,6 @@ def _client(info: Any) -> SalesforceClient:
             flow="client_credentials", client_id=info.client_id, client_secret=info.client_secret,
         )
     )  # fmt: skip
-
-
-def _add_members(info: Any, campaign_id: str, size: int) -> None:
-    org = info.state.org
-    with org.store.lock:
-        contact_ids = [
-            row[0]
-            for row in org.store.connection.execute(
-                'SELECT "Id" FROM "Contact" WHERE "IsDeleted" = 0 ORDER BY "Id" LIMIT ?', (size,)
-            )
-        ]
-    with org.transaction():
-        for contact_id in contact_ids:
-            org.create("CampaignMember", {"CampaignId": campaign_id, "ContactId": contact_id})
 
 
 def _population_rows(session: Any) -> Any:
@@ -97,8 +85,8 @@ def _measure_size(info: Any, client: SalesforceClient, store: Store, size: int) 
     created = create_segment(client, store, f"Bench {size}", criteria)
     assert other.campaign_id is not None and created.campaign_id is not None
     assert created.segment is not None
-    _add_members(info, other.campaign_id, 1000)
-    _add_members(info, created.campaign_id, size)
+    add_contact_members(info, other.campaign_id, 1000)
+    add_contact_members(info, created.campaign_id, size)
     segment_id = created.segment.id
 
     first = _measure(client, store, segment_id)

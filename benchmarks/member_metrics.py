@@ -29,6 +29,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from org_members import add_contact_members
+
 from sfseg.salesforce import ConnectionSettings, SalesforceClient
 from sfseg.sandbox.server import run_sandbox
 from sfseg.segments.create import create_segment
@@ -75,20 +77,6 @@ def _child(settings: dict[str, str], store_url: str, out: str, route: str, trace
     results.put(row)
 
 
-def _add_members(info: Any, campaign_id: str, size: int) -> None:
-    org = info.state.org
-    with org.store.lock:
-        contact_ids = [
-            row[0]
-            for row in org.store.connection.execute(
-                'SELECT "Id" FROM "Contact" WHERE "IsDeleted" = 0 ORDER BY "Id" LIMIT ?', (size,)
-            )
-        ]
-    with org.transaction():
-        for contact_id in contact_ids:
-            org.create("CampaignMember", {"CampaignId": campaign_id, "ContactId": contact_id})
-
-
 def _run_once(
     settings: dict[str, str], store_url: str, out: Path, route: str, *, trace: bool = False
 ) -> dict[str, Any]:
@@ -124,7 +112,7 @@ def main() -> None:
         with SalesforceClient(ConnectionSettings(**_settings(info))) as client, Store(store_url) as store:
             created = create_segment(client, store, SEGMENT, "MailingCountry = 'United States'")
         assert created.campaign_id is not None
-        _add_members(info, created.campaign_id, args.members)
+        add_contact_members(info, created.campaign_id, args.members)
 
         for route in args.routes.split(","):
             runs = []

@@ -77,18 +77,10 @@ def fresh_http(fresh_sandbox: SandboxInfo) -> Iterator[httpx.Client]:
 
 
 def _salesforce_client(info: SandboxInfo) -> SalesforceClient:
-    salesforce = pytest.importorskip("sfseg.salesforce")
-    settings = salesforce.ConnectionSettings(
-        instance_url=info.url,
-        login_url=info.url,
-        api_version=info.api_version,
-        flow="client_credentials",
-        client_id=info.client_id,
-        client_secret=info.client_secret,
-        ca_file=info.ca_file,
-    )
-    client: SalesforceClient = salesforce.SalesforceClient(settings)
-    return client
+    pytest.importorskip("sfseg.salesforce")
+    from tests.clients import salesforce_client
+
+    return salesforce_client(info)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from sfseg.segments.assign import refresh_segment
 from sfseg.segments.create import create_segment
 from sfseg.segments.criteria import preview
 from sfseg.segments.store import Store
+from tests.clients import salesforce_client
 from tests.segments.seed_data import count_by, seed_contacts
 
 pytestmark = pytest.mark.slow  # starts its own sample-org sandbox
@@ -54,14 +55,7 @@ def analyses(sample_org: Any, module_store: Store) -> dict[str, Any]:
 
 
 def next_client(info: Any) -> Any:
-    from sfseg.salesforce import ConnectionSettings, SalesforceClient
-
-    return SalesforceClient(
-        ConnectionSettings(
-            instance_url=info.url, login_url=info.url, api_version=info.api_version,
-            flow="client_credentials", client_id=info.client_id, client_secret=info.client_secret,
-        )
-    )  # fmt: skip
+    return salesforce_client(info)
 
 
 def _sql(sample_org: Any, text: str, *params: Any) -> list[tuple[Any, ...]]:

@@ -24,19 +24,13 @@ from sfseg.segments.analyze.batching import _Batcher
 from sfseg.segments.analyze.statistics import Statistics
 from sfseg.segments.create import create_segment
 from sfseg.segments.store import Store
+from tests.clients import salesforce_client
 
 pytestmark = pytest.mark.slow  # starts its own synthetic-org sandbox
 
 
 def _client(info: Any) -> Any:
-    from sfseg.salesforce import ConnectionSettings, SalesforceClient
-
-    return SalesforceClient(
-        ConnectionSettings(
-            instance_url=info.url, login_url=info.url, api_version=info.api_version,
-            flow="client_credentials", client_id=info.client_id, client_secret=info.client_secret,
-        )
-    )  # fmt: skip
+    return salesforce_client(info)
 
 
 def _many_values(run: Any, sobject: str, columns: list[Any], into: Statistics) -> None:

@@ -316,24 +316,18 @@ def test_report_failure_leaves_create_done(
 
 def test_report_made_per_org(fresh_client: SalesforceClient, store: Store) -> None:
     """A store used with two orgs keeps one analysis report for each."""
-    from sfseg.salesforce import ConnectionSettings
     from sfseg.sandbox.server import run_sandbox
     from sfseg.segments.analyze import report_state_key
+    from tests.clients import salesforce_client
 
     create_segment(fresh_client, store, "In the first org", WHERE)
-    with run_sandbox(seed="empty") as other:
-        settings = ConnectionSettings(
-            instance_url=other.url, login_url=other.url, api_version=other.api_version,
-            flow="client_credentials", client_id=other.client_id,
-            client_secret=other.client_secret,
-        )  # fmt: skip
-        with SalesforceClient(settings) as client:
-            create_segment(client, store, "In the second org", WHERE)
-            second_key = report_state_key(client.instance_url)
-            second = store.get_state(second_key)
-            assert second is not None
-            # The id names a report in the second org, made there by the second create.
-            assert client.reports.describe(second)["reportMetadata"]["name"] == "sfseg segment analysis"
+    with run_sandbox(seed="empty") as other, salesforce_client(other) as client:
+        create_segment(client, store, "In the second org", WHERE)
+        second_key = report_state_key(client.instance_url)
+        second = store.get_state(second_key)
+        assert second is not None
+        # The id names a report in the second org, made there by the second create.
+        assert client.reports.describe(second)["reportMetadata"]["name"] == "sfseg segment analysis"
     first_key = report_state_key(fresh_client.instance_url)
     assert first_key != second_key
     assert store.get_state(first_key) is not None

@@ -25,6 +25,7 @@ from sfseg.segments.analyze.members import (
 )
 from sfseg.segments.create import create_segment
 from sfseg.segments.store import SegmentNotFoundError, Store
+from tests.clients import salesforce_client
 
 pytestmark = pytest.mark.slow  # starts its own synthetic-org sandbox
 
@@ -63,15 +64,7 @@ ORDER BY m."Id"
 
 
 def _client(info: Any, **options: Any) -> Any:
-    from sfseg.salesforce import ConnectionSettings, SalesforceClient
-
-    return SalesforceClient(
-        ConnectionSettings(
-            instance_url=info.url, login_url=info.url, api_version=info.api_version,
-            flow="client_credentials", client_id=info.client_id, client_secret=info.client_secret,
-        ),
-        **options,
-    )  # fmt: skip
+    return salesforce_client(info, **options)
 
 
 def _sql(info: Any, text: str, *params: Any) -> list[tuple[Any, ...]]:
